@@ -1,0 +1,67 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, inject } from "vitest";
+
+/** A private copy of the migrated reference schema (no data), dropped when the test file ends. */
+export interface TestDatabase {
+  readonly name: string;
+  readonly url: string;
+  /** A small pool for the test's own set-up and assertions. */
+  readonly pool: pg.Pool;
+  /** Drops the database (forcing out any connection left behind). Idempotent. */
+  drop(): Promise<void>;
+}
+
+async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: inject("pgAdminUrl") });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Clones the template into a randomly named database. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `reconcile_test_${randomBytes(6).toString("hex")}`;
+  await withAdmin((admin) =>
+    admin.query(
+      `CREATE DATABASE ${admin.escapeIdentifier(name)} TEMPLATE ${admin.escapeIdentifier(inject("pgTemplate"))}`,
+    ),
+  );
+  const target = new URL(inject("pgAdminUrl"));
+  target.pathname = `/${name}`;
+  const url = target.toString();
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  let dropped = false;
+  return {
+    name,
+    url,
+    pool,
+    async drop() {
+      if (dropped) return;
+      dropped = true;
+      await pool.end();
+      await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`));
+    },
+  };
+}
+
+/**
+ * Registers a per-file database: cloned in `beforeAll`, dropped in `afterAll`. Call the returned getter
+ * inside tests.
+ */
+export function useTestDatabase(): () => TestDatabase {
+  let db: TestDatabase | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+  return () => {
+    if (!db) throw new Error("test database not ready: call inside a test or hook");
+    return db;
+  };
+}
