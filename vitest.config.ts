@@ -19,7 +19,12 @@ export default defineConfig({
         },
       },
       {
-        test: { name: "infra", include: ["test/infra/**/*.test.ts"], environment: "node", testTimeout: 120_000 },
+        test: {
+          name: "infra",
+          include: ["test/infra/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+        },
       },
     ],
   },

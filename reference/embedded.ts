@@ -18,7 +18,7 @@ export interface EmbeddedOptions {
   /** Extra `postgres -c` settings, e.g. `["-c", "max_connections=200"]`. */
   postgresFlags?: string[];
   /** Relay server log lines (quiet by default). */
-  onLog?: (line: string) => void;
+  onLog?: (line: unknown) => void;
 }
 
 async function freePort(): Promise<number> {

@@ -19,8 +19,10 @@ declare module "vitest" {
  * database, and hands its name to the test files, which each clone it (see `db.ts`).
  */
 export default async function setup(project: TestProject) {
-  let server: EmbeddedServer | undefined;
-  const adminUrl = process.env.DATABASE_URL ?? (server = await startEmbeddedPostgres()).url;
+  const server: EmbeddedServer | undefined = process.env.DATABASE_URL
+    ? undefined
+    : await startEmbeddedPostgres();
+  const adminUrl = process.env.DATABASE_URL ?? (server as EmbeddedServer).url;
   const template = `reconcile_template_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();

@@ -1,0 +1,62 @@
+/**
+ * Names of the environment variables the Lambda reads at cold start. The CDK stack imports the same
+ * constants, so the function and its infrastructure cannot drift apart.
+ */
+export const ENV = {
+  /** Secrets Manager secret (name or ARN) holding the RDS-shaped JSON credentials. */
+  dbSecretId: "DB_SECRET_ID",
+  /** Alternative to the secret, for running outside AWS (never set in the stack). */
+  databaseUrl: "DATABASE_URL",
+  /** TLS to the database: `verify-full` (default), `require` (encrypt, no verification) or `disable`. */
+  dbSslMode: "DB_SSL_MODE",
+  outputBucket: "OUTPUT_BUCKET",
+  /** Key prefix for reports: `<prefix>/dt=YYYY-MM-DD/<run_id>.json|csv`. */
+  outputPrefix: "OUTPUT_PREFIX",
+  gapView: "GAP_VIEW",
+  claimsView: "CLAIMS_VIEW",
+  achievedView: "ACHIEVED_VIEW",
+  paymentCalcView: "PAYMENT_CALC_VIEW",
+  tripsTable: "TRIPS_TABLE",
+  /** Comma-separated `claim_status` words that mean "gap" (default `MISSING,CLAIM_NOT_GENERATED`). */
+  gapStatuses: "GAP_STATUSES",
+  /** IANA zone the business day is counted in (default `America/Lima`). */
+  timeZone: "REPORT_TIME_ZONE",
+  refreshLockTimeoutMs: "REFRESH_LOCK_TIMEOUT_MS",
+  refreshStatementTimeoutMs: "REFRESH_STATEMENT_TIMEOUT_MS",
+  statementTimeoutMs: "STATEMENT_TIMEOUT_MS",
+  /** Powertools conventions. */
+  serviceName: "POWERTOOLS_SERVICE_NAME",
+  metricsNamespace: "POWERTOOLS_METRICS_NAMESPACE",
+  logLevel: "POWERTOOLS_LOG_LEVEL",
+} as const;
+
+export const DEFAULT_SERVICE_NAME = "reconcile-cabinet-claims-14d";
+export const DEFAULT_METRICS_NAMESPACE = "ReconcileCabinetClaims14d";
+
+/** CloudWatch metric names (one dimension: `service`). Alarms and the dashboard use these. */
+export const METRIC = {
+  processed: "Processed",
+  gapsFound: "GapsFound",
+  claimsShouldExist: "ClaimsShouldExist",
+  claimsAlreadyExist: "ClaimsAlreadyExist",
+  invalidConditions: "InvalidConditions",
+  refreshedViews: "RefreshedViews",
+  resolvedAfterRefresh: "ResolvedAfterRefresh",
+  stillMissing: "StillMissing",
+  amountStillMissing: "AmountStillMissing",
+  refreshFailures: "RefreshFailures",
+  durationMs: "DurationMs",
+  /** 1 per run that ended `completed` or `skipped`; its absence for 2 hours raises the "no run" alarm. */
+  runSucceeded: "RunSucceeded",
+} as const;
+
+/** Names of errors the handler throws; Step Functions `Retry`/`Catch` match on these. */
+export const ERROR_NAMES = {
+  input: "InputError",
+  contract: "ContractError",
+  databaseUnavailable: "DatabaseUnavailableError",
+  configuration: "ConfigurationError",
+  output: "OutputError",
+  timeBudget: "TimeBudgetError",
+  credentials: "CredentialsError",
+} as const;

@@ -1,0 +1,146 @@
+/**
+ * The vocabulary of a run: what a gap row is, what the job decides about it, and the report it returns.
+ * Row fields keep the database's snake_case; metric names are the runbook's (contract.md §5).
+ */
+import type { RunParameters } from "../params.js";
+
+export type Verdict = "INVALID" | "ALREADY_EXISTS" | "RESOLVED" | "STILL_MISSING" | "WOULD_REFRESH";
+export type InvalidReason = "NO_DRIVER" | "NO_LEAD_DATE" | "NOT_ACHIEVED" | "ACHIEVED_OUTSIDE_WINDOW";
+export type Diagnosis =
+  | "REFRESH_FAILED"
+  | "CLAIM_ON_OTHER_LEAD_DATE"
+  | "NO_PAYMENT_CALCULATION"
+  | "PAYMENT_CALCULATION_NOT_ACHIEVED"
+  | "TRIPS_OUTSIDE_WINDOW"
+  | "CLAIMS_VIEW_MISSING";
+/** The first look, before any refresh: is the row invalid, already claimed, or a claim that should exist? */
+export type Classification = "INVALID" | "ALREADY_EXISTS" | "SHOULD_EXIST";
+export type RunStatus = "completed" | "skipped" | "partial";
+
+/** One row of the gap view as analysed (required columns, then optional ones when the view has them). */
+export interface GapRow {
+  /** Position in the deterministic order `lead_date DESC, driver_id, milestone_value` (1-based). */
+  readonly ord: number;
+  readonly driver_id: string | null;
+  readonly lead_date: string | null;
+  readonly milestone_value: number;
+  readonly gap_reason: string | null;
+  readonly claim_status: string | null;
+  readonly person_key?: string | null;
+  readonly lead_source_pk?: string | null;
+  readonly week_start?: string | null;
+  readonly trips_14d?: number | null;
+  /** Decimal string, e.g. "35" or "35.00". */
+  readonly expected_amount?: string | null;
+}
+
+/** What the canonical sources say about one row at one moment (before or after the refresh). */
+export interface LookFacts {
+  /** `achieved_flag` of the canonical achieved view; null when it has no row for (driver, milestone). */
+  readonly achieved_flag: boolean | null;
+  readonly achieved_date: string | null;
+  /** The claims view holds (driver_id, milestone_value, lead_date). */
+  readonly claim_exists: boolean;
+}
+
+/** Facts for explaining a claim that is still missing (runbook troubleshooting, automated). */
+export interface DiagnosisFacts {
+  /** A lead date under which the claims view holds the same driver and milestone, if any. */
+  readonly other_lead_date: string | null;
+  /** `v_payment_calculation` rows (cabinet, partner) for driver, milestone and lead date. */
+  readonly payment_calc_rows: number;
+  /** Earliest `achieved_date` of those rows where `milestone_achieved` is true. */
+  readonly payment_calc_achieved_date: string | null;
+  /** Trips in `summary_daily` inside `[lead_date, lead_date + 14)`. */
+  readonly trips_in_window: number;
+}
+
+/** A materialized view in the dependency closure, with how it will be refreshed. */
+export interface RefreshStep {
+  /** Quoted-safe display name `schema.name`. */
+  readonly name: string;
+  readonly schema: string;
+  readonly relname: string;
+  readonly mode: "concurrently" | "plain";
+  /** Why plain: not populated, or no usable unique index. */
+  readonly mode_reason: string | null;
+  /** Names of the materialized views in the closure it reads (directly or through plain views). */
+  readonly depends_on: readonly string[];
+}
+
+export interface RefreshResult {
+  readonly name: string;
+  readonly mode: "concurrently" | "plain";
+  readonly duration_ms: number;
+  readonly ok: boolean;
+  /** Error message, or `skipped: <view> failed` for a dependant that was not attempted. */
+  readonly error: string | null;
+}
+
+/** A row of the report: the gap view's columns plus what the job decided. */
+export interface ReportRow extends GapRow {
+  readonly classification: Classification;
+  readonly verdict: Verdict;
+  readonly invalid_reason: InvalidReason | null;
+  readonly diagnosis: Diagnosis | null;
+  readonly detail: string | null;
+  readonly reclassified: boolean;
+  /** Amount at stake: `expected_amount` of the gap view, else the milestone's amount (decimal string). */
+  readonly amount: string;
+}
+
+export interface Metrics {
+  processed: number;
+  gaps_found: number;
+  claims_should_exist: number;
+  claims_already_exist: number;
+  invalid_conditions: number;
+  refreshed_views: number;
+  resolved_after_refresh: number;
+  still_missing: number;
+  /** Decimal string, exact (e.g. "3135.00"). */
+  amount_still_missing: string;
+  refresh_failures: number;
+  duration_ms: number;
+}
+
+export interface PhaseTiming {
+  readonly phase: string;
+  readonly duration_ms: number;
+}
+
+/** Everything in the report except the rows; known before (`head`) and after (`tail`) the rows stream. */
+export interface ReportHead {
+  run_id: string;
+  as_of: string | null;
+  parameters: RunParameters;
+  started_at: string;
+}
+
+export interface Report extends ReportHead {
+  status: RunStatus;
+  metrics: Metrics;
+  /** Rows in the window per `claim_status` (before `limit`), so a status filter matching nothing shows. */
+  gap_status_counts: Record<string, number>;
+  /** The refresh plan in dependency order with each result; in dry-run, planned steps with `ok: false`. */
+  refreshed_views: RefreshResult[];
+  refresh_plan: RefreshStep[];
+  /** Count and amount per diagnosis / invalid reason, for the summary. */
+  breakdown: Array<{ verdict: Verdict; reason: string | null; count: number; amount: string }>;
+  warnings: string[];
+  phases: PhaseTiming[];
+  finished_at: string;
+  /** Present when the caller asked for rows in memory (library default); the adapters stream them instead. */
+  rows?: ReportRow[];
+}
+
+/**
+ * Where rows go while the run decides them. A sink writes somewhere durable (file, S3) and only presents
+ * the output as complete in `finish`; `abort` discards a half-written output.
+ */
+export interface ReportSink {
+  start(head: ReportHead): Promise<void>;
+  row(row: ReportRow): Promise<void>;
+  finish(report: Report): Promise<void>;
+  abort(error: unknown): Promise<void>;
+}

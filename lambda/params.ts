@@ -1,0 +1,112 @@
+import { z } from "zod";
+import { isIsoDate, isMonday } from "./core/dates.js";
+import { InputError } from "./errors.js";
+
+/**
+ * Run parameters (contract.md §3), one schema for every caller: the CLI, a manual or scheduled Lambda
+ * invoke and a Step Functions task. camelCase fields; the runbook's snake_case spellings are accepted as
+ * aliases. Unknown fields are rejected (a typo such as `dayBack` must not silently run with defaults).
+ */
+
+const MILESTONES = [1, 5, 25] as const;
+export type Milestone = (typeof MILESTONES)[number];
+
+/** Largest `limit` accepted: beyond it a run would not fit a Lambda's 15 minutes anyway. */
+export const MAX_LIMIT = 10_000_000;
+
+const isoDate = z.string().refine(isIsoDate, { message: "must be a date written YYYY-MM-DD" });
+/** Optional fields also accept `null` (Step Functions passes nulls through). */
+const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((value) => value ?? null);
+
+/** Configurable object names (contract.md §2); each is `schema.name` or a bare name in `public`. */
+export const ObjectNamesSchema = z.strictObject({
+  gapView: z.string().min(1).max(200).optional(),
+  claimsView: z.string().min(1).max(200).optional(),
+  achievedView: z.string().min(1).max(200).optional(),
+  paymentCalcView: z.string().min(1).max(200).optional(),
+  tripsTable: z.string().min(1).max(200).optional(),
+});
+export type ObjectNameOverrides = z.infer<typeof ObjectNamesSchema>;
+
+export const RunParametersSchema = z.strictObject({
+  daysBack: z.int().min(0).max(3650).default(21),
+  limit: z.int().min(1).max(MAX_LIMIT).default(1000),
+  onlyGaps: z.boolean().default(false),
+  dryRun: z.boolean().default(false),
+  onlyMilestone: optional(z.union(MILESTONES.map((m) => z.literal(m)))),
+  weekStart: optional(isoDate.refine(isMonday, { message: "must be a Monday (the start of an ISO week)" })),
+  forceRefresh: z.boolean().default(false),
+  asOf: optional(isoDate),
+  /** Object name overrides for this run (event field `objects`). */
+  objects: ObjectNamesSchema.optional(),
+  /** `claim_status` words that mean "gap" for this run. */
+  gapStatuses: z.array(z.string().min(1).max(100)).min(1).max(20).optional(),
+});
+
+export type RunParametersInput = z.input<typeof RunParametersSchema>;
+export type RunParameters = z.output<typeof RunParametersSchema>;
+
+const ALIASES: Readonly<Record<string, string>> = {
+  days_back: "daysBack",
+  only_gaps: "onlyGaps",
+  dry_run: "dryRun",
+  only_milestone: "onlyMilestone",
+  week_start: "weekStart",
+  force_refresh: "forceRefresh",
+  as_of: "asOf",
+  gap_statuses: "gapStatuses",
+};
+
+/** Renames snake_case aliases; a field given under both spellings is an error, not a silent choice. */
+function canonicalKeys(input: Record<string, unknown>): {
+  value: Record<string, unknown>;
+  conflicts: string[];
+} {
+  const value: Record<string, unknown> = {};
+  const conflicts: string[] = [];
+  for (const [key, raw] of Object.entries(input)) {
+    const name = ALIASES[key] ?? key;
+    if (Object.hasOwn(value, name)) conflicts.push(name);
+    value[name] = raw;
+  }
+  return { value, conflicts };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): Array<{ field: string; message: string }> {
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => ({
+      field: [...issue.path.map(String), key].join("."),
+      message: "is not a known parameter",
+    }));
+  }
+  const field = issue.path.length > 0 ? issue.path.map(String).join(".") : "(input)";
+  let message = issue.message;
+  if (issue.code === "invalid_type")
+    message = `must be ${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected}`;
+  if (issue.code === "too_small" && issue.origin === "number") message = `must be at least ${issue.minimum}`;
+  if (issue.code === "too_big" && issue.origin === "number") message = `must be at most ${issue.maximum}`;
+  if (issue.code === "invalid_union" && field === "onlyMilestone") message = "must be 1, 5 or 25";
+  return [{ field, message }];
+}
+
+/**
+ * Validates parameters from any caller. Throws `InputError` listing every bad field, e.g.
+ * `invalid parameters: daysBack must be at least 0; weekStart must be a Monday (...)`.
+ */
+export function parseRunParameters(input: unknown): RunParameters {
+  if (input === undefined || input === null) input = {};
+  if (typeof input !== "object" || Array.isArray(input)) {
+    throw new InputError("invalid parameters: expected a JSON object", [
+      { field: "(input)", message: "must be an object" },
+    ]);
+  }
+  const { value, conflicts } = canonicalKeys(input as Record<string, unknown>);
+  const issues = conflicts.map((field) => ({ field, message: "is given twice (camelCase and snake_case)" }));
+  const result = RunParametersSchema.safeParse(value);
+  if (!result.success) issues.push(...result.error.issues.flatMap(describeIssue));
+  if (issues.length > 0 || !result.success) {
+    const text = issues.map((i) => `${i.field} ${i.message}`).join("; ");
+    throw new InputError(`invalid parameters: ${text}`, issues);
+  }
+  return result.data;
+}
