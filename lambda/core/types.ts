@@ -115,6 +115,8 @@ export interface ReportHead {
   as_of: string | null;
   parameters: RunParameters;
   started_at: string;
+  /** The columns of each row, in order (the CSV header): the gap view's, then the job's decisions. */
+  row_columns: string[];
 }
 
 export interface Report extends ReportHead {
@@ -122,9 +124,12 @@ export interface Report extends ReportHead {
   metrics: Metrics;
   /** Rows in the window per `claim_status` (before `limit`), so a status filter matching nothing shows. */
   gap_status_counts: Record<string, number>;
-  /** The refresh plan in dependency order with each result; in dry-run, planned steps with `ok: false`. */
+  /** Each refresh attempted, in dependency order (empty in dry-run or when nothing needed fixing). */
   refreshed_views: RefreshResult[];
+  /** The materialized views the claims depend on, in refresh order, with the mode each would use. */
   refresh_plan: RefreshStep[];
+  /** Why no refresh ran (`dry-run`, `nothing to fix`...), or null when it ran. */
+  refresh_skipped: string | null;
   /** Count and amount per diagnosis / invalid reason, for the summary. */
   breakdown: Array<{ verdict: Verdict; reason: string | null; count: number; amount: string }>;
   warnings: string[];

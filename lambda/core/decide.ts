@@ -1,0 +1,182 @@
+/**
+ * Where a verdict is decided. Pure functions over facts the queries fetched for every row at once: no
+ * database, no clock (the window is counted from the row's own lead date). The order of the checks is the
+ * runbook's troubleshooting order (contract.md §4); the first match wins.
+ */
+import { addDays, isInsideWindow, WINDOW_DAYS } from "./dates.js";
+import type {
+  Classification,
+  Diagnosis,
+  DiagnosisFacts,
+  GapRow,
+  InvalidReason,
+  LookFacts,
+  Verdict,
+} from "./types.js";
+
+export interface Look {
+  readonly classification: Classification;
+  readonly invalid_reason: InvalidReason | null;
+  readonly detail: string | null;
+}
+
+function windowText(leadDate: string): string {
+  return `[${leadDate}, ${addDays(leadDate, WINDOW_DAYS)})`;
+}
+
+/** The canonical conditions of a claim, checked on one look at the data. */
+export function look(row: GapRow, facts: LookFacts): Look {
+  if (row.driver_id === null || row.driver_id === "") {
+    return { classification: "INVALID", invalid_reason: "NO_DRIVER", detail: "gap row has no driver_id" };
+  }
+  if (row.lead_date === null) {
+    return { classification: "INVALID", invalid_reason: "NO_LEAD_DATE", detail: "gap row has no lead_date" };
+  }
+  if (facts.claim_exists) return { classification: "ALREADY_EXISTS", invalid_reason: null, detail: null };
+  if (facts.achieved_flag !== true || facts.achieved_date === null) {
+    const seen = facts.achieved_flag === null ? "no row" : "achieved_flag false";
+    return {
+      classification: "INVALID",
+      invalid_reason: "NOT_ACHIEVED",
+      detail: `canonical achieved view: ${seen} for M${row.milestone_value}`,
+    };
+  }
+  if (!isInsideWindow(row.lead_date, facts.achieved_date)) {
+    return {
+      classification: "INVALID",
+      invalid_reason: "ACHIEVED_OUTSIDE_WINDOW",
+      detail: `achieved ${facts.achieved_date}, window ${windowText(row.lead_date)}`,
+    };
+  }
+  return { classification: "SHOULD_EXIST", invalid_reason: null, detail: null };
+}
+
+/** Why a claim whose conditions hold is still absent after the refresh (first match wins). */
+export function diagnose(
+  row: GapRow & { lead_date: string },
+  facts: DiagnosisFacts,
+  failedRefresh: string | null,
+): { diagnosis: Diagnosis; detail: string } {
+  const window = windowText(row.lead_date);
+  if (failedRefresh !== null) {
+    return { diagnosis: "REFRESH_FAILED", detail: `refresh of ${failedRefresh} failed` };
+  }
+  if (facts.other_lead_date !== null) {
+    return {
+      diagnosis: "CLAIM_ON_OTHER_LEAD_DATE",
+      detail: `claim exists under lead_date ${facts.other_lead_date}, gap row has ${row.lead_date}`,
+    };
+  }
+  if (facts.payment_calc_rows === 0) {
+    return {
+      diagnosis: "NO_PAYMENT_CALCULATION",
+      detail: `no cabinet/partner payment calculation for M${row.milestone_value} at lead_date ${row.lead_date}`,
+    };
+  }
+  const achieved = facts.payment_calc_achieved_date;
+  if (achieved === null || !isInsideWindow(row.lead_date, achieved)) {
+    return {
+      diagnosis: "PAYMENT_CALCULATION_NOT_ACHIEVED",
+      detail:
+        achieved === null
+          ? `payment calculation: M${row.milestone_value} not achieved; trips in window ${facts.trips_in_window}`
+          : `payment calculation achieved ${achieved}, window ${window}`,
+    };
+  }
+  if (facts.trips_in_window < row.milestone_value) {
+    return {
+      diagnosis: "TRIPS_OUTSIDE_WINDOW",
+      detail: `trips in window ${window}: ${facts.trips_in_window} < ${row.milestone_value}`,
+    };
+  }
+  return {
+    diagnosis: "CLAIMS_VIEW_MISSING",
+    detail: `achieved ${achieved}, trips in window ${facts.trips_in_window}, claims view has no row`,
+  };
+}
+
+export interface Decision {
+  readonly classification: Classification;
+  readonly verdict: Verdict;
+  readonly invalid_reason: InvalidReason | null;
+  readonly diagnosis: Diagnosis | null;
+  readonly detail: string | null;
+  readonly reclassified: boolean;
+}
+
+export interface DecideContext {
+  readonly dryRun: boolean;
+  /** Whether the refresh ran (false in dry-run and when nothing needed fixing). */
+  readonly refreshed: boolean;
+  /** A materialized view in the closure whose refresh failed or was skipped after a failure. */
+  readonly failedRefresh: string | null;
+}
+
+/**
+ * The final verdict of a row from its first look (before the refresh) and its second look (after). In
+ * dry-run, or when no refresh ran, both looks are the same data.
+ */
+export function decide(
+  row: GapRow,
+  before: LookFacts,
+  after: LookFacts,
+  facts: DiagnosisFacts,
+  context: DecideContext,
+): Decision {
+  const first = look(row, before);
+  const second = context.refreshed ? look(row, after) : first;
+  const decided = finalVerdict(row, first, second, facts, context);
+  return {
+    ...decided,
+    classification: first.classification,
+    reclassified: first.classification !== FAMILY[decided.verdict],
+  };
+}
+
+/** The first-look classification each verdict belongs to; a row that changed family is `reclassified`. */
+const FAMILY: Readonly<Record<Verdict, Classification>> = {
+  INVALID: "INVALID",
+  ALREADY_EXISTS: "ALREADY_EXISTS",
+  RESOLVED: "SHOULD_EXIST",
+  STILL_MISSING: "SHOULD_EXIST",
+  WOULD_REFRESH: "SHOULD_EXIST",
+};
+
+function finalVerdict(
+  row: GapRow,
+  first: Look,
+  second: Look,
+  facts: DiagnosisFacts,
+  context: DecideContext,
+): Pick<Decision, "verdict" | "invalid_reason" | "diagnosis" | "detail"> {
+  if (second.classification === "INVALID") {
+    return {
+      verdict: "INVALID",
+      invalid_reason: second.invalid_reason,
+      diagnosis: null,
+      detail: second.detail,
+    };
+  }
+  if (second.classification === "ALREADY_EXISTS") {
+    // The claim is there now: either it was before the refresh, or the refresh produced it.
+    if (first.classification === "ALREADY_EXISTS") {
+      return { verdict: "ALREADY_EXISTS", invalid_reason: null, diagnosis: null, detail: null };
+    }
+    const detail = first.classification === "INVALID" ? `before refresh: ${first.detail}` : null;
+    return { verdict: "RESOLVED", invalid_reason: null, diagnosis: null, detail };
+  }
+  if (context.dryRun) {
+    return { verdict: "WOULD_REFRESH", invalid_reason: null, diagnosis: null, detail: null };
+  }
+  const found = diagnose(row as GapRow & { lead_date: string }, facts, context.failedRefresh);
+  return { verdict: "STILL_MISSING", invalid_reason: null, diagnosis: found.diagnosis, detail: found.detail };
+}
+
+/**
+ * Whether a refresh could change any verdict: some row lacks its claim for a reason a refresh can touch.
+ * Rows without a driver or lead date come from the gap view's own row and no refresh fixes them.
+ */
+export function needsRefresh(first: Look): boolean {
+  if (first.classification === "ALREADY_EXISTS") return false;
+  return !(first.invalid_reason === "NO_DRIVER" || first.invalid_reason === "NO_LEAD_DATE");
+}

@@ -1,0 +1,209 @@
+/**
+ * Where the SQL is. Every statement is set-based: the analysed rows are snapshotted once into a session
+ * temp table, and each fact (canonical achieved, claims present, payment calculation, trips in window) is
+ * fetched for all of them in one statement. Values are always bound parameters; object names come from
+ * the checked contract and are quoted with the driver's escaping.
+ */
+import type { CheckedContract, OptionalGapColumn } from "./contract.js";
+import { quoteQualified } from "./names.js";
+
+export interface WindowFilter {
+  asOf: string;
+  daysBack: number;
+  onlyMilestone: number | null;
+  weekStart: string | null;
+}
+
+/** The temp table holding this run's analysed rows and their first look. Dropped with the session. */
+export const ROWS_TABLE = "pg_temp.reconcile_cabinet_claims_rows";
+
+/** `YYYY-MM-DD` text from a date, independent of the session's DateStyle and time zone. */
+const ymd = (expr: string) => `to_char(${expr}, 'YYYY-MM-DD')`;
+
+/**
+ * `summary_daily.date_file` as a date: `DD-MM-YYYY` (deployed) or `YYYY-MM-DD`. Anything else, and
+ * impossible dates such as `31-02-2025`, give NULL instead of an error that would abort the query. CASE is
+ * the only construct PostgreSQL promises to evaluate in order, hence the nesting.
+ */
+function parsedTripDay(column: string): string {
+  const dmy = `${column} ~ '^[0-9]{2}-[0-9]{2}-[0-9]{4}$'`;
+  const iso = `${column} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'`;
+  const part = (dmyFrom: number, isoFrom: number, len: number) =>
+    `CASE WHEN ${dmy} THEN substr(${column}, ${dmyFrom}, ${len})::int WHEN ${iso} THEN substr(${column}, ${isoFrom}, ${len})::int END`;
+  return `(SELECT CASE WHEN p.y >= 1 AND p.m BETWEEN 1 AND 12 AND p.d >= 1 THEN
+             CASE WHEN p.d <= extract(day FROM make_date(p.y, p.m, 1) + interval '1 month - 1 day')
+                  THEN make_date(p.y, p.m, p.d) END END
+            FROM (SELECT ${part(7, 1, 4)} AS y, ${part(4, 6, 2)} AS m, ${part(1, 9, 2)} AS d) p)`;
+}
+
+export class RunQueries {
+  readonly gap: string;
+  readonly claims: string;
+  readonly achieved: string;
+  readonly paymentCalc: string;
+  readonly trips: string;
+  readonly optional: readonly OptionalGapColumn[];
+
+  constructor(contract: CheckedContract) {
+    this.gap = quoteQualified(contract.names.gapView);
+    this.claims = quoteQualified(contract.names.claimsView);
+    this.achieved = quoteQualified(contract.names.achievedView);
+    this.paymentCalc = quoteQualified(contract.names.paymentCalcView);
+    this.trips = quoteQualified(contract.names.tripsTable);
+    this.optional = contract.gapOptional;
+  }
+
+  /** Filters shared by the count and the snapshot; `$1` as_of, `$2` days back, `$3` milestone, `$4` week. */
+  #windowWhere(): string {
+    return `g.lead_date >= $1::date - $2::int
+        AND ($3::int IS NULL OR g.milestone_value = $3::int)
+        AND ($4::date IS NULL OR (g.lead_date >= $4::date AND g.lead_date < $4::date + 7))`;
+  }
+
+  #windowValues(f: WindowFilter): unknown[] {
+    return [f.asOf, f.daysBack, f.onlyMilestone, f.weekStart];
+  }
+
+  /** Rows in the window per `claim_status`, not cut by `limit` (gives `gaps_found` and the silent-zero guard). */
+  statusCounts(f: WindowFilter): { text: string; values: unknown[] } {
+    return {
+      text: `SELECT g.claim_status::text AS claim_status, count(*)::bigint AS n
+               FROM ${this.gap} g WHERE ${this.#windowWhere()} GROUP BY 1 ORDER BY 1`,
+      values: this.#windowValues(f),
+    };
+  }
+
+  createRowsTable(): string {
+    return `CREATE TEMP TABLE IF NOT EXISTS reconcile_cabinet_claims_rows (
+              ord integer PRIMARY KEY, driver_id text, lead_date date, milestone_value integer,
+              gap_reason text, claim_status text, person_key text, lead_source_pk text, week_start date,
+              trips_14d bigint, expected_amount numeric,
+              achieved_flag boolean, achieved_date date, claim_exists boolean);
+            TRUNCATE ${ROWS_TABLE}`;
+  }
+
+  /**
+   * Snapshots at most `limit` rows in the deterministic order `lead_date DESC, driver_id, milestone_value`
+   * (then the lead's own key and the whole row, so duplicates from re-uploads still cut the same way).
+   * The snapshot is what gets verified twice: the gap view itself changes when the claims are refreshed.
+   */
+  snapshot(f: WindowFilter, onlyGaps: boolean, gapStatuses: readonly string[], limit: number) {
+    const opt = (c: OptionalGapColumn, cast: string) =>
+      this.optional.includes(c) ? `g.${c}::${cast}` : "NULL";
+    const tiebreak = this.optional.includes("lead_source_pk") ? "g.lead_source_pk::text, " : "";
+    return {
+      text: `INSERT INTO ${ROWS_TABLE} (ord, driver_id, lead_date, milestone_value, gap_reason, claim_status,
+                person_key, lead_source_pk, week_start, trips_14d, expected_amount)
+             SELECT row_number() OVER (ORDER BY g.lead_date DESC, g.driver_id, g.milestone_value, ${tiebreak}g::text),
+                    g.driver_id::text, g.lead_date::date, g.milestone_value::int, g.gap_reason::text,
+                    g.claim_status::text, ${opt("person_key", "text")}, ${opt("lead_source_pk", "text")},
+                    ${opt("week_start", "date")}, ${opt("trips_14d", "bigint")}, ${opt("expected_amount", "numeric")}
+               FROM ${this.gap} g
+              WHERE ${this.#windowWhere()} AND (NOT $5::boolean OR g.claim_status::text = ANY($6::text[]))
+              ORDER BY g.lead_date DESC, g.driver_id, g.milestone_value, ${tiebreak}g::text
+              LIMIT $7`,
+      values: [...this.#windowValues(f), onlyGaps, gapStatuses, limit],
+    };
+  }
+
+  analyzeRows(): string {
+    return `ANALYZE ${ROWS_TABLE}`;
+  }
+
+  /** Canonical achieved per (driver, milestone) of the analysed rows; duplicates collapse (any / earliest). */
+  #achievedCte(): string {
+    return `achieved AS (
+      SELECT a.driver_id::text AS driver_id, a.milestone_value::int AS milestone_value,
+             bool_or(a.achieved_flag) AS achieved_flag,
+             min(a.achieved_date::date) FILTER (WHERE a.achieved_flag) AS achieved_date
+        FROM ${this.achieved} a
+       WHERE a.driver_id::text IN (SELECT driver_id FROM ${ROWS_TABLE} WHERE driver_id IS NOT NULL)
+       GROUP BY 1, 2)`;
+  }
+
+  /** Lead dates under which the claims view holds each (driver, milestone) of the analysed rows. */
+  #claimsCte(): string {
+    return `claims AS (
+      SELECT c.driver_id::text AS driver_id, c.milestone_value::int AS milestone_value,
+             array_agg(DISTINCT c.lead_date::date) AS lead_dates
+        FROM ${this.claims} c
+       WHERE c.driver_id::text IN (SELECT driver_id FROM ${ROWS_TABLE} WHERE driver_id IS NOT NULL)
+       GROUP BY 1, 2)`;
+  }
+
+  /** The first look, stored beside each row before anything is refreshed. */
+  firstLook(): string {
+    return `WITH ${this.#achievedCte()}, ${this.#claimsCte()}
+            UPDATE ${ROWS_TABLE} r
+               SET achieved_flag = a.achieved_flag, achieved_date = a.achieved_date,
+                   claim_exists = COALESCE(r.lead_date = ANY(c.lead_dates), false)
+              FROM ${ROWS_TABLE} r2
+              LEFT JOIN achieved a ON a.driver_id = r2.driver_id AND a.milestone_value = r2.milestone_value
+              LEFT JOIN claims c ON c.driver_id = r2.driver_id AND c.milestone_value = r2.milestone_value
+             WHERE r2.ord = r.ord`;
+  }
+
+  /** First-look rows, in order, to decide whether a refresh can change anything. */
+  firstLookRows(): string {
+    return `SELECT ${this.#rowColumns()}, r.achieved_flag AS before_achieved_flag,
+                   ${ymd("r.achieved_date")} AS before_achieved_date, r.claim_exists AS before_claim_exists
+              FROM ${ROWS_TABLE} r ORDER BY r.ord`;
+  }
+
+  #rowColumns(): string {
+    return `r.ord, r.driver_id, ${ymd("r.lead_date")} AS lead_date, r.milestone_value, r.gap_reason,
+            r.claim_status, r.person_key, r.lead_source_pk, ${ymd("r.week_start")} AS week_start,
+            r.trips_14d::int AS trips_14d, r.expected_amount::text AS expected_amount`;
+  }
+
+  /**
+   * Every analysed row with its first look, its second look on the (refreshed) data, and the facts that
+   * explain a claim still missing. One statement, read through a cursor in pages.
+   */
+  finalRows(): string {
+    const day = parsedTripDay("t.date_file");
+    return `WITH ${this.#achievedCte()}, ${this.#claimsCte()},
+      pc AS (
+        SELECT p.driver_id::text AS driver_id, p.milestone_trips::int AS milestone_value,
+               p.lead_date::date AS lead_date, count(*)::int AS n,
+               min(p.achieved_date::date) FILTER (WHERE p.milestone_achieved) AS achieved_date
+          FROM ${this.paymentCalc} p
+         WHERE p.origin_tag::text = 'cabinet' AND p.rule_scope::text = 'partner'
+           AND p.driver_id::text IN (SELECT driver_id FROM ${ROWS_TABLE} WHERE driver_id IS NOT NULL)
+         GROUP BY 1, 2, 3),
+      leads AS (
+        SELECT DISTINCT driver_id, lead_date FROM ${ROWS_TABLE}
+         WHERE driver_id IS NOT NULL AND lead_date IS NOT NULL),
+      trips AS (
+        SELECT k.driver_id, k.lead_date,
+               COALESCE(sum(t.n) FILTER (WHERE t.day >= k.lead_date AND t.day < k.lead_date + 14), 0)::int AS trips
+          FROM leads k
+          LEFT JOIN (SELECT t.driver_id::text AS driver_id, ${day} AS day, t.count_orders_completed AS n
+                       FROM ${this.trips} t
+                      WHERE t.driver_id::text IN (SELECT driver_id FROM leads)) t ON t.driver_id = k.driver_id
+         GROUP BY 1, 2)
+      SELECT ${this.#rowColumns()},
+             r.achieved_flag AS before_achieved_flag, ${ymd("r.achieved_date")} AS before_achieved_date,
+             r.claim_exists AS before_claim_exists,
+             a.achieved_flag AS after_achieved_flag, ${ymd("a.achieved_date")} AS after_achieved_date,
+             COALESCE(r.lead_date = ANY(c.lead_dates), false) AS after_claim_exists,
+             ${ymd("(SELECT max(x) FROM unnest(c.lead_dates) x WHERE x IS DISTINCT FROM r.lead_date)")} AS other_lead_date,
+             COALESCE(pc.n, 0) AS payment_calc_rows, ${ymd("pc.achieved_date")} AS payment_calc_achieved_date,
+             COALESCE(tr.trips, 0) AS trips_in_window
+        FROM ${ROWS_TABLE} r
+        LEFT JOIN achieved a ON a.driver_id = r.driver_id AND a.milestone_value = r.milestone_value
+        LEFT JOIN claims c ON c.driver_id = r.driver_id AND c.milestone_value = r.milestone_value
+        LEFT JOIN pc ON pc.driver_id = r.driver_id AND pc.milestone_value = r.milestone_value
+             AND pc.lead_date = r.lead_date
+        LEFT JOIN trips tr ON tr.driver_id = r.driver_id AND tr.lead_date = r.lead_date
+       ORDER BY r.ord`;
+  }
+
+  /** Trip rows of the analysed drivers whose `date_file` is in no accepted format or is impossible. */
+  unparseableTrips(): string {
+    return `SELECT count(*)::int AS n, min(t.date_file) AS example
+              FROM ${this.trips} t
+             WHERE t.driver_id::text IN (SELECT driver_id FROM ${ROWS_TABLE} WHERE driver_id IS NOT NULL)
+               AND t.date_file IS NOT NULL AND ${parsedTripDay("t.date_file")} IS NULL`;
+  }
+}

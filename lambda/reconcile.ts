@@ -1,0 +1,593 @@
+/**
+ * The run (contract.md §4): lock, identify, verify, refresh, re-verify, report. Shaped read → decide →
+ * act: the queries in `db/` fetch facts for all rows at once, the pure functions in `core/` decide, and
+ * this file sequences them, owns the one database session a run uses, and releases it on every path.
+ */
+import { randomUUID } from "node:crypto";
+import type pg from "pg";
+import Cursor from "pg-cursor";
+import { type ReconcileOptions, type ResolvedOptions, resolveOptions } from "./config.js";
+import { amountFor } from "./core/amounts.js";
+import { decide, look, needsRefresh } from "./core/decide.js";
+import { MetricsAccumulator } from "./core/metrics.js";
+import { blockedBy, planRefresh } from "./core/refresh-plan.js";
+import type {
+  GapRow,
+  LookFacts,
+  PhaseTiming,
+  RefreshResult,
+  RefreshStep,
+  Report,
+  ReportHead,
+  ReportRow,
+  ReportSink,
+  RunStatus,
+} from "./core/types.js";
+import { readDependencyGraph } from "./db/catalog.js";
+import { type CheckedContract, checkContract, type OptionalGapColumn } from "./db/contract.js";
+import { RunQueries, type WindowFilter } from "./db/queries.js";
+import { refreshStep } from "./db/refresh.js";
+import {
+  asReconcileError,
+  ConfigurationError,
+  DatabaseUnavailableError,
+  errorCode,
+  isConnectionError,
+  SQLSTATE,
+  TimeBudgetError,
+} from "./errors.js";
+import { parseRunParameters, type RunParameters } from "./params.js";
+
+export interface RunLogger {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface RunOptions {
+  /** Outputs that receive rows as they are decided (file, S3). */
+  sinks?: readonly ReportSink[];
+  /** Keep rows in `report.rows` (default true; adapters that stream pass false to keep memory flat). */
+  collectRows?: boolean;
+  /** Epoch ms by which the run must have ended; statement timeouts are capped so it ends `partial`. */
+  deadline?: number;
+  runId?: string;
+  logger?: RunLogger;
+}
+
+/** Shortest time worth starting a run with; below it the caller gets `TimeBudgetError` at once. */
+const MIN_START_MS = 2_000;
+
+/** Raised inside a run when the deadline, not a configured cap, cut a statement short. */
+class BudgetExhausted extends Error {}
+
+interface RawRow {
+  ord: number;
+  driver_id: string | null;
+  lead_date: string | null;
+  milestone_value: number;
+  gap_reason: string | null;
+  claim_status: string | null;
+  person_key: string | null;
+  lead_source_pk: string | null;
+  week_start: string | null;
+  trips_14d: number | null;
+  expected_amount: string | null;
+  before_achieved_flag: boolean | null;
+  before_achieved_date: string | null;
+  before_claim_exists: boolean | null;
+  after_achieved_flag?: boolean | null;
+  after_achieved_date?: string | null;
+  after_claim_exists?: boolean | null;
+  other_lead_date?: string | null;
+  payment_calc_rows?: number;
+  payment_calc_achieved_date?: string | null;
+  trips_in_window?: number;
+}
+
+const ROW_DECISION_COLUMNS = [
+  "amount",
+  "classification",
+  "verdict",
+  "invalid_reason",
+  "diagnosis",
+  "detail",
+  "reclassified",
+] as const;
+
+export class ReconcileCabinetClaims14d {
+  readonly #pool: pg.Pool;
+  readonly #options: ReconcileOptions;
+
+  constructor(pool: pg.Pool, options: ReconcileOptions = {}) {
+    this.#pool = pool;
+    this.#options = options;
+  }
+
+  /**
+   * Runs the job once and returns its report. Parameters are validated before the database is touched
+   * (`InputError`); the contract is checked before any work (`ContractError`); a run that finds another
+   * holding the lock returns `status: "skipped"` at once.
+   */
+  async runReconcile(input: unknown, run: RunOptions = {}): Promise<Report> {
+    const params = parseRunParameters(input);
+    const options = resolveOptions(
+      { ...this.#options, gapStatuses: params.gapStatuses ?? this.#options.gapStatuses },
+      params.objects,
+    );
+    if (run.deadline !== undefined && run.deadline - Date.now() < MIN_START_MS) {
+      throw new TimeBudgetError(
+        `only ${Math.max(0, run.deadline - Date.now())} ms left: not enough to start a run`,
+      );
+    }
+    const runner = new Run(params, options, run);
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw new DatabaseUnavailableError(
+        `cannot connect to the database: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+    let broken: unknown;
+    try {
+      return await runner.execute(client);
+    } catch (error) {
+      if (isConnectionError(error)) broken = error;
+      await Promise.allSettled((run.sinks ?? []).map((sink) => sink.abort(error)));
+      throw asReconcileError(error, "reconcile run");
+    } finally {
+      await release(client, broken);
+    }
+  }
+}
+
+/**
+ * Gives the session back clean: the advisory lock released, the temp table and settings discarded. A
+ * session that failed (or cannot be cleaned) is destroyed instead; PostgreSQL then drops its lock itself.
+ */
+async function release(client: pg.PoolClient, broken: unknown): Promise<void> {
+  if (broken) {
+    client.release(broken instanceof Error ? broken : true);
+    return;
+  }
+  try {
+    await client.query("ROLLBACK").catch(() => undefined);
+    await client.query("SELECT pg_advisory_unlock_all()");
+    await client.query("DISCARD ALL");
+    client.release();
+  } catch (error) {
+    client.release(error instanceof Error ? error : true);
+  }
+}
+
+/** One execution: its parameters, its clock and what it has learned so far. */
+class Run {
+  readonly #started = new Date();
+  readonly #t0 = performance.now();
+  readonly #phases: PhaseTiming[] = [];
+  readonly #warnings: string[] = [];
+  readonly #metrics = new MetricsAccumulator();
+  readonly #runId: string;
+  #partial = false;
+  #gapsFound = 0;
+  #statusCounts: Record<string, number> = {};
+  #refreshes: RefreshResult[] = [];
+  #plan: RefreshStep[] = [];
+  #refreshSkipped: string | null = null;
+  #head: ReportHead | undefined;
+  #rows: ReportRow[] | undefined;
+
+  constructor(
+    readonly params: RunParameters,
+    readonly options: ResolvedOptions,
+    readonly run: RunOptions,
+  ) {
+    this.#runId = run.runId ?? randomUUID();
+    this.#rows = run.collectRows === false ? undefined : [];
+  }
+
+  async execute(client: pg.PoolClient): Promise<Report> {
+    const log = this.run.logger;
+    await this.#setupSession(client);
+    const contract = await this.#phase("contract", () => checkContract(client, this.options.objects));
+    const lock = await client.query<{ locked: boolean; today: string }>(
+      "SELECT pg_try_advisory_lock($1::bigint) AS locked, to_char(CURRENT_DATE, 'YYYY-MM-DD') AS today",
+      [this.options.lockKey.toString()],
+    );
+    const { locked, today } = lock.rows[0] as { locked: boolean; today: string };
+    const asOf = this.params.asOf ?? today;
+    await this.#start(contract, asOf);
+    if (!locked) {
+      log?.info("another run holds the lock: skipped");
+      return this.#finish("skipped", asOf);
+    }
+
+    const queries = new RunQueries(contract);
+    const filter: WindowFilter = {
+      asOf,
+      daysBack: this.params.daysBack,
+      onlyMilestone: this.params.onlyMilestone,
+      weekStart: this.params.weekStart,
+    };
+    try {
+      await this.#identify(client, queries, filter);
+      const anyToFix = await this.#verify(client, queries);
+      await this.#refresh(client, contract, anyToFix);
+      await this.#decideAndStream(client, queries);
+    } catch (error) {
+      if (!(error instanceof BudgetExhausted)) throw error;
+      this.#partial = true;
+      this.#warn(`time budget exhausted: ${error.message}; the report covers the work done so far`);
+    }
+    return this.#finish(this.#partial ? "partial" : "completed", asOf);
+  }
+
+  async #setupSession(client: pg.PoolClient): Promise<void> {
+    try {
+      await client.query(
+        `SELECT set_config('TimeZone', $1, false), set_config('statement_timeout', $2, false),
+                set_config('application_name', 'reconcile-cabinet-claims-14d', false)`,
+        [this.options.timeZone, `${this.#statementBudget(this.options.statementTimeoutMs)}ms`],
+      );
+    } catch (error) {
+      if (errorCode(error) === "22023") {
+        throw new ConfigurationError(`time zone "${this.options.timeZone}" is not known to PostgreSQL`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  async #start(contract: CheckedContract, asOf: string): Promise<void> {
+    this.#head = {
+      run_id: this.#runId,
+      as_of: asOf,
+      parameters: this.params,
+      started_at: this.#started.toISOString(),
+      row_columns: [
+        "ord",
+        "driver_id",
+        "lead_date",
+        "milestone_value",
+        "gap_reason",
+        "claim_status",
+        ...contract.gapOptional,
+        ...ROW_DECISION_COLUMNS,
+      ],
+    };
+    for (const sink of this.run.sinks ?? []) await sink.start(this.#head);
+  }
+
+  /** Step 2: count the window (per status) and snapshot at most `limit` rows in a deterministic order. */
+  async #identify(client: pg.PoolClient, queries: RunQueries, filter: WindowFilter): Promise<void> {
+    await this.#phase("identify", async () => {
+      await this.#capStatements(client, this.options.statementTimeoutMs);
+      const counts = await this.#read(() =>
+        client.query<{ claim_status: string | null; n: string }>(queries.statusCounts(filter)),
+      );
+      const gapStatuses = new Set(this.options.gapStatuses);
+      let total = 0;
+      let gaps = 0;
+      for (const row of counts.rows) {
+        const n = Number(row.n);
+        this.#statusCounts[row.claim_status ?? "(null)"] = n;
+        total += n;
+        if (row.claim_status !== null && gapStatuses.has(row.claim_status)) gaps += n;
+      }
+      this.#gapsFound = this.params.onlyGaps ? gaps : total;
+      if (total === 0) {
+        this.#warn(
+          `the gap view has no rows with lead_date >= ${filter.asOf} - ${filter.daysBack} days: check the view, the as-of date and the filters`,
+        );
+      } else if (gaps === 0 && this.params.onlyGaps) {
+        const seen = Object.entries(this.#statusCounts)
+          .map(([status, n]) => `${status}=${n}`)
+          .join(", ");
+        this.#warn(
+          `no row in the window has a gap status (${this.options.gapStatuses.join(", ")}) but it holds ${total} rows with statuses ${seen}: if one of them means "gap", add it to the gap statuses`,
+        );
+      }
+      await client.query(queries.createRowsTable());
+      await this.#read(() =>
+        client.query(
+          queries.snapshot(filter, this.params.onlyGaps, this.options.gapStatuses, this.params.limit),
+        ),
+      );
+      await client.query(queries.analyzeRows());
+    });
+  }
+
+  /** Step 3: the first look at every analysed row; returns whether a refresh could change any verdict. */
+  async #verify(client: pg.PoolClient, queries: RunQueries): Promise<boolean> {
+    return this.#phase("verify", async () => {
+      await this.#read(() => client.query(queries.firstLook()));
+      const bad = await this.#read(() =>
+        client.query<{ n: number; example: string | null }>(queries.unparseableTrips()),
+      );
+      const unparseable = bad.rows[0];
+      if (unparseable && unparseable.n > 0) {
+        this.#warn(
+          `${unparseable.n} summary_daily rows of the analysed drivers have a date_file in no accepted format (DD-MM-YYYY, YYYY-MM-DD) or an impossible date (e.g. "${unparseable.example}"); their trips are not counted`,
+        );
+      }
+      let anyToFix = false;
+      await this.#eachRow(client, queries.firstLookRows(), (raw) => {
+        if (needsRefresh(look(gapRow(raw), before(raw)))) anyToFix = true;
+        return !anyToFix; // stop reading at the first row a refresh could fix
+      });
+      return anyToFix;
+    });
+  }
+
+  /** Step 4: refresh the closure in dependency order, unless dry-run or nothing to fix. */
+  async #refresh(client: pg.PoolClient, contract: CheckedContract, anyToFix: boolean): Promise<void> {
+    const log = this.run.logger;
+    this.#plan = await this.#phase("plan", async () => {
+      const roots = [contract.oids.gapView, contract.oids.claimsView, contract.oids.achievedView];
+      return planRefresh(roots, await readDependencyGraph(client, roots));
+    });
+    if (this.params.dryRun) {
+      this.#refreshSkipped = "dry-run";
+      return;
+    }
+    if (!anyToFix && !this.params.forceRefresh) {
+      this.#refreshSkipped =
+        "nothing to fix: every analysed row already has its claim or cannot be fixed by a refresh";
+      return;
+    }
+    if (this.#plan.length === 0) {
+      this.#refreshSkipped = "no materialized view in the dependency closure";
+      return;
+    }
+    await this.#phase("refresh", async () => {
+      const results = new Map<string, RefreshResult>();
+      for (const step of this.#plan) {
+        const blocker = blockedBy(step, results);
+        let result: RefreshResult;
+        const remaining = this.#remaining() - this.#reserveForReverify();
+        if (blocker !== null) {
+          result = {
+            name: step.name,
+            mode: step.mode,
+            duration_ms: 0,
+            ok: false,
+            error: `skipped: ${blocker} failed`,
+          };
+        } else if (remaining < 1_000) {
+          this.#partial = true;
+          result = {
+            name: step.name,
+            mode: step.mode,
+            duration_ms: 0,
+            ok: false,
+            error: `skipped: ${step.name} not started, time budget exhausted`,
+          };
+        } else {
+          result = await refreshStep(client, step, {
+            lockTimeoutMs: Math.min(this.options.refreshLockTimeoutMs, remaining),
+            statementTimeoutMs: Math.min(this.options.refreshStatementTimeoutMs, remaining),
+          });
+          // Cut short by the run's deadline rather than by its own cap: the run is partial, not failed.
+          if (
+            !result.ok &&
+            remaining < this.options.refreshStatementTimeoutMs &&
+            /timeout/i.test(result.error ?? "")
+          ) {
+            this.#partial = true;
+          }
+        }
+        results.set(step.name, result);
+        this.#refreshes.push(result);
+        this.#phases.push({ phase: `refresh ${step.name}`, duration_ms: result.duration_ms });
+        if (result.ok)
+          log?.info("refreshed", { view: step.name, mode: step.mode, duration_ms: result.duration_ms });
+        else log?.warn("refresh failed", { view: step.name, mode: step.mode, error: result.error });
+      }
+    });
+  }
+
+  /** Steps 5 and 6: the second look, the pure decision per row, and the rows streamed to every output. */
+  async #decideAndStream(client: pg.PoolClient, queries: RunQueries): Promise<void> {
+    const refreshed = this.#refreshes.length > 0;
+    // Every analysed row reads the whole closure, so any view left unrefreshed explains a missing claim.
+    const failedRefresh = this.#refreshes.find((r) => !r.ok)?.name ?? null;
+    const looksLikeGaps = new Map<string, number>();
+    const gapStatuses = new Set(this.options.gapStatuses);
+    const sql = refreshed ? queries.finalRows() : queries.firstLookRows();
+    await this.#phase("decide", async () => {
+      await this.#capStatements(client, this.options.statementTimeoutMs);
+      const pending: RawRow[] = [];
+      await this.#eachRow(
+        client,
+        sql,
+        (raw) => {
+          pending.push(raw);
+          return true;
+        },
+        async () => {
+          for (const raw of pending.splice(0)) {
+            const row = gapRow(raw, queries.optional);
+            const first = before(raw);
+            const decision = decide(row, first, refreshed ? after(raw) : first, diagnosisFacts(raw), {
+              dryRun: this.params.dryRun,
+              refreshed,
+              failedRefresh,
+            });
+            const reportRow: ReportRow = {
+              ...row,
+              amount: amountFor(row.milestone_value, row.expected_amount),
+              ...decision,
+            };
+            if (decision.classification === "SHOULD_EXIST" && !gapStatuses.has(row.claim_status ?? "")) {
+              const key = row.claim_status ?? "(null)";
+              looksLikeGaps.set(key, (looksLikeGaps.get(key) ?? 0) + 1);
+            }
+            this.#metrics.add(reportRow);
+            this.#rows?.push(reportRow);
+            for (const sink of this.run.sinks ?? []) await sink.row(reportRow);
+          }
+        },
+      );
+    });
+    for (const [status, n] of looksLikeGaps) {
+      this.#warn(
+        `${n} rows with claim_status "${status}" (not a gap status) have no claim although the canonical view says the milestone was achieved inside the window`,
+      );
+    }
+  }
+
+  /**
+   * Reads a query through a cursor, a page at a time: memory stays flat whatever the number of rows, and
+   * round trips grow by one per page, never per row. `onRow` returns false to stop early; `onPage` runs
+   * after each page (the rows are decided and written there, with backpressure).
+   */
+  async #eachRow(
+    client: pg.PoolClient,
+    text: string,
+    onRow: (row: RawRow) => boolean,
+    onPage?: () => Promise<void>,
+  ): Promise<void> {
+    const cursor = client.query(new Cursor<RawRow>(text));
+    try {
+      for (;;) {
+        const page = await this.#read(() => cursor.read(this.options.pageSize));
+        let go = true;
+        for (const row of page) {
+          if (!onRow(row)) {
+            go = false;
+            break;
+          }
+        }
+        await onPage?.();
+        if (!go || page.length < this.options.pageSize) break;
+      }
+    } finally {
+      await cursor.close().catch(() => undefined);
+    }
+  }
+
+  /** Runs a read; a statement cut by the deadline (not by the configured cap) ends the run `partial`. */
+  async #read<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (
+        errorCode(error) === SQLSTATE.QUERY_CANCELED &&
+        this.#deadlineBinds(this.options.statementTimeoutMs)
+      ) {
+        throw new BudgetExhausted(error instanceof Error ? error.message : String(error));
+      }
+      throw error;
+    }
+  }
+
+  async #capStatements(client: pg.PoolClient, capMs: number): Promise<void> {
+    const ms = this.#statementBudget(capMs);
+    if (ms < 500) throw new BudgetExhausted("no time left for the next phase");
+    await client.query("SELECT set_config('statement_timeout', $1, false)", [`${ms}ms`]);
+  }
+
+  #remaining(): number {
+    return this.run.deadline === undefined ? Number.POSITIVE_INFINITY : this.run.deadline - Date.now();
+  }
+
+  #deadlineBinds(capMs: number): boolean {
+    return this.#remaining() <= capMs + 1_000;
+  }
+
+  #statementBudget(capMs: number): number {
+    return Math.max(0, Math.floor(Math.min(capMs, this.#remaining())));
+  }
+
+  /** Time kept back from the refreshes so the re-verify and the report can still run. */
+  #reserveForReverify(): number {
+    const verify = this.#phases.filter((p) => p.phase === "identify" || p.phase === "verify");
+    const spent = verify.reduce((sum, p) => sum + p.duration_ms, 0);
+    return Math.max(2_000, 3 * spent);
+  }
+
+  async #phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await fn();
+    } finally {
+      const duration_ms = Math.round(performance.now() - started);
+      this.#phases.push({ phase: name, duration_ms });
+      this.run.logger?.info("phase", { phase: name, duration_ms });
+    }
+  }
+
+  #warn(message: string): void {
+    this.#warnings.push(message);
+    this.run.logger?.warn(message);
+  }
+
+  async #finish(status: RunStatus, asOf: string): Promise<Report> {
+    const head = this.#head as ReportHead;
+    const report: Report = {
+      ...head,
+      as_of: asOf,
+      status,
+      metrics: this.#metrics.metrics(
+        this.#gapsFound,
+        this.#refreshes,
+        Math.round(performance.now() - this.#t0),
+      ),
+      gap_status_counts: this.#statusCounts,
+      refreshed_views: this.#refreshes,
+      refresh_plan: this.#plan,
+      refresh_skipped: this.#refreshSkipped,
+      breakdown: this.#metrics.breakdown(),
+      warnings: this.#warnings,
+      phases: this.#phases,
+      finished_at: new Date().toISOString(),
+    };
+    for (const sink of this.run.sinks ?? []) await sink.finish(report);
+    if (this.#rows) report.rows = this.#rows;
+    return report;
+  }
+}
+
+/** The gap view's columns of a fetched row; optional columns only when this deployment's view has them. */
+function gapRow(raw: RawRow, optional?: readonly OptionalGapColumn[]): GapRow {
+  const row: Record<string, unknown> = {
+    ord: Number(raw.ord),
+    driver_id: raw.driver_id,
+    lead_date: raw.lead_date,
+    milestone_value: Number(raw.milestone_value),
+    gap_reason: raw.gap_reason,
+    claim_status: raw.claim_status,
+  };
+  for (const column of optional ?? []) {
+    const value = raw[column];
+    row[column] = column === "trips_14d" && value !== null ? Number(value) : value;
+  }
+  return row as unknown as GapRow;
+}
+
+function before(raw: RawRow): LookFacts {
+  return {
+    achieved_flag: raw.before_achieved_flag,
+    achieved_date: raw.before_achieved_date,
+    claim_exists: raw.before_claim_exists === true,
+  };
+}
+
+function after(raw: RawRow): LookFacts {
+  return {
+    achieved_flag: raw.after_achieved_flag ?? null,
+    achieved_date: raw.after_achieved_date ?? null,
+    claim_exists: raw.after_claim_exists === true,
+  };
+}
+
+function diagnosisFacts(raw: RawRow) {
+  return {
+    other_lead_date: raw.other_lead_date ?? null,
+    payment_calc_rows: Number(raw.payment_calc_rows ?? 0),
+    payment_calc_achieved_date: raw.payment_calc_achieved_date ?? null,
+    trips_in_window: Number(raw.trips_in_window ?? 0),
+  };
+}
