@@ -1,0 +1,148 @@
+import pg from "pg";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { Report, ReportRow } from "../../lambda/core/types.js";
+import { ReconcileCabinetClaims14d } from "../../lambda/reconcile.js";
+import { useTestDatabase } from "../support/db.js";
+import { createToySchema, refreshLog, seedToy, TOY_OBJECTS, type ToyLead } from "../support/toy-schema.js";
+
+const LEAD = "2026-11-01";
+const AS_OF = "2026-11-10";
+
+/** One lead per verdict and diagnosis; the driver id names the situation. */
+const SITUATIONS: ToyLead[] = [
+  { driver_id: "stale", lead_date: LEAD, milestone: 1, achieved: "2026-11-02", claim: "stale", trips: { 1: 1 } },
+  { driver_id: "exists", lead_date: LEAD, milestone: 1, achieved: "2026-11-02", claim: "fresh", status: "OK" },
+  { driver_id: null, lead_date: LEAD, milestone: 5 },
+  { driver_id: "not-achieved", lead_date: LEAD, milestone: 5, achieved: false, trips: { 0: 3 } },
+  { driver_id: "day14", lead_date: LEAD, milestone: 5, achieved: "2026-11-15", trips: { 14: 5 } },
+  { driver_id: "other-lead", lead_date: LEAD, milestone: 5, achieved: "2026-11-05", claim: { lead_date: "2026-10-20" }, trips: { 4: 5 } },
+  { driver_id: "no-calc", lead_date: LEAD, milestone: 5, achieved: "2026-11-05", paymentCalc: "none", trips: { 4: 5 } },
+  { driver_id: "calc-no", lead_date: LEAD, milestone: 5, achieved: "2026-11-05", paymentCalc: { achieved: false }, trips: { 4: 5 } },
+  { driver_id: "few-trips", lead_date: LEAD, milestone: 5, achieved: "2026-11-05", trips: { 0: 2, 14: 5 } },
+  { driver_id: "day13", lead_date: LEAD, milestone: 5, achieved: "2026-11-14", trips: { 13: 5 } },
+];
+
+const byDriver = (report: Report) => new Map((report.rows ?? []).map((r) => [r.driver_id ?? "(null)", r]));
+const pick = (r: ReportRow | undefined) => r && { verdict: r.verdict, reason: r.invalid_reason ?? r.diagnosis };
+
+describe("the run on a contract-shaped schema (one situation per verdict)", () => {
+  const db = useTestDatabase();
+  let job: ReconcileCabinetClaims14d;
+
+  beforeEach(async () => {
+    await createToySchema(db().pool as unknown as pg.ClientBase);
+    await seedToy(db().pool as unknown as pg.ClientBase, SITUATIONS);
+    job = new ReconcileCabinetClaims14d(db().pool, { objects: TOY_OBJECTS });
+  });
+
+  it("decides every verdict and diagnosis, refreshing lower then upper and nothing else", async () => {
+    const report = await job.runReconcile({ asOf: AS_OF });
+    const rows = byDriver(report);
+    expect(Object.fromEntries([...rows].map(([k, v]) => [k, pick(v)]))).toEqual({
+      stale: { verdict: "RESOLVED", reason: null },
+      exists: { verdict: "ALREADY_EXISTS", reason: null },
+      "(null)": { verdict: "INVALID", reason: "NO_DRIVER" },
+      "not-achieved": { verdict: "INVALID", reason: "NOT_ACHIEVED" },
+      day14: { verdict: "INVALID", reason: "ACHIEVED_OUTSIDE_WINDOW" },
+      "other-lead": { verdict: "STILL_MISSING", reason: "CLAIM_ON_OTHER_LEAD_DATE" },
+      "no-calc": { verdict: "STILL_MISSING", reason: "NO_PAYMENT_CALCULATION" },
+      "calc-no": { verdict: "STILL_MISSING", reason: "PAYMENT_CALCULATION_NOT_ACHIEVED" },
+      "few-trips": { verdict: "STILL_MISSING", reason: "TRIPS_OUTSIDE_WINDOW" },
+      day13: { verdict: "STILL_MISSING", reason: "CLAIMS_VIEW_MISSING" },
+    });
+    expect(rows.get("few-trips")?.detail).toBe("trips in window [2026-11-01, 2026-11-15): 2 < 5");
+    expect(rows.get("other-lead")?.detail).toContain("2026-10-20");
+    expect(report.status).toBe("completed");
+    expect(report.metrics).toMatchObject({
+      processed: 10,
+      gaps_found: 10,
+      claims_should_exist: 6,
+      claims_already_exist: 1,
+      invalid_conditions: 3,
+      refreshed_views: 2,
+      resolved_after_refresh: 1,
+      still_missing: 5,
+      amount_still_missing: "175.00",
+      refresh_failures: 0,
+    });
+    expect(report.refresh_plan.map((s) => [s.name, s.mode])).toEqual([
+      ["toy.mv_lower", "concurrently"],
+      ["toy.mv_upper", "concurrently"],
+    ]);
+    expect(await refreshLog(db().pool as unknown as pg.ClientBase)).toEqual(["toy.mv_lower", "toy.mv_upper"]);
+  });
+});
+
+describe("refresh decisions", () => {
+  const db = useTestDatabase();
+  const client = () => db().pool as unknown as pg.ClientBase;
+  const job = () => new ReconcileCabinetClaims14d(db().pool, { objects: TOY_OBJECTS, refreshLockTimeoutMs: 300 });
+
+  beforeEach(async () => {
+    await createToySchema(client());
+    await seedToy(client(), SITUATIONS);
+  });
+
+  it("changes nothing in dry-run and says what it would refresh", async () => {
+    const before = await db().pool.query("SELECT count(*)::int AS n FROM toy.mv_upper");
+    const report = await job().runReconcile({ asOf: AS_OF, dryRun: true });
+    expect(pick(byDriver(report).get("stale"))).toEqual({ verdict: "WOULD_REFRESH", reason: null });
+    expect(pick(byDriver(report).get("day13"))).toEqual({ verdict: "WOULD_REFRESH", reason: null });
+    expect(report.metrics).toMatchObject({ claims_should_exist: 6, refreshed_views: 0, still_missing: 0, resolved_after_refresh: 0 });
+    expect(report.refresh_skipped).toBe("dry-run");
+    expect(report.refresh_plan.map((s) => s.name)).toEqual(["toy.mv_lower", "toy.mv_upper"]);
+    expect(await refreshLog(client())).toEqual([]);
+    expect((await db().pool.query("SELECT count(*)::int AS n FROM toy.mv_upper")).rows).toEqual(before.rows);
+  });
+
+  it("finds the resolved gap gone on the next run", async () => {
+    await job().runReconcile({ asOf: AS_OF });
+    const second = await job().runReconcile({ asOf: AS_OF, onlyGaps: true });
+    expect(second.gap_status_counts).toMatchObject({ OK: 2, MISSING: 8 });
+    expect(byDriver(second).has("stale")).toBe(false);
+    expect(second.metrics.gaps_found).toBe(8);
+  });
+
+  it("falls back to a plain refresh when the unique index is partial", async () => {
+    await db().pool.query("DROP INDEX toy.mv_upper_key");
+    await db().pool.query("CREATE UNIQUE INDEX mv_upper_partial ON toy.mv_upper (driver_id, milestone_value, lead_date) WHERE driver_id IS NOT NULL");
+    const report = await job().runReconcile({ asOf: AS_OF });
+    expect(report.refreshed_views.map((r) => [r.name, r.mode, r.ok])).toEqual([
+      ["toy.mv_lower", "concurrently", true],
+      ["toy.mv_upper", "plain", true],
+    ]);
+    expect(pick(byDriver(report).get("stale"))).toEqual({ verdict: "RESOLVED", reason: null });
+  });
+
+  it("records a refresh blocked by another session, skips its dependants and blames it", async () => {
+    const blocker = new pg.Client({ connectionString: db().url });
+    await blocker.connect();
+    try {
+      await blocker.query("BEGIN");
+      // An open transaction that refreshed the lower view holds its ACCESS EXCLUSIVE lock until rollback.
+      await blocker.query("REFRESH MATERIALIZED VIEW toy.mv_lower");
+      const report = await job().runReconcile({ asOf: AS_OF });
+      expect(report.refreshed_views.map((r) => [r.name, r.ok, r.error?.slice(0, 30)])).toEqual([
+        ["toy.mv_lower", false, "canceling statement due to loc"],
+        ["toy.mv_upper", false, "skipped: toy.mv_lower failed"],
+      ]);
+      expect(report.metrics).toMatchObject({ refresh_failures: 1, refreshed_views: 0, still_missing: 6, resolved_after_refresh: 0 });
+      expect(pick(byDriver(report).get("stale"))).toEqual({ verdict: "STILL_MISSING", reason: "REFRESH_FAILED" });
+      expect(report.status).toBe("completed");
+    } finally {
+      await blocker.query("ROLLBACK");
+      await blocker.end();
+    }
+    expect(await refreshLog(client())).toEqual([]);
+  });
+
+  it("skips the refresh when every row already has its claim, unless forced", async () => {
+    const claimed = { onlyGaps: true, asOf: AS_OF, gapStatuses: ["OK"] };
+    const skipped = await job().runReconcile(claimed);
+    expect(skipped.metrics).toMatchObject({ processed: 1, claims_already_exist: 1, refreshed_views: 0 });
+    expect(skipped.refresh_skipped).toMatch(/^nothing to fix/);
+    const forced = await job().runReconcile({ ...claimed, forceRefresh: true });
+    expect(forced.metrics.refreshed_views).toBe(2);
+    expect(await refreshLog(client())).toEqual(["toy.mv_lower", "toy.mv_upper"]);
+  });
+});
