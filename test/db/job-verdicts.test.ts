@@ -10,20 +10,56 @@ const AS_OF = "2026-11-10";
 
 /** One lead per verdict and diagnosis; the driver id names the situation. */
 const SITUATIONS: ToyLead[] = [
-  { driver_id: "stale", lead_date: LEAD, milestone: 1, achieved: "2026-11-02", claim: "stale", trips: { 1: 1 } },
-  { driver_id: "exists", lead_date: LEAD, milestone: 1, achieved: "2026-11-02", claim: "fresh", status: "OK" },
+  {
+    driver_id: "stale",
+    lead_date: LEAD,
+    milestone: 1,
+    achieved: "2026-11-02",
+    claim: "stale",
+    trips: { 1: 1 },
+  },
+  {
+    driver_id: "exists",
+    lead_date: LEAD,
+    milestone: 1,
+    achieved: "2026-11-02",
+    claim: "fresh",
+    status: "OK",
+  },
   { driver_id: null, lead_date: LEAD, milestone: 5 },
   { driver_id: "not-achieved", lead_date: LEAD, milestone: 5, achieved: false, trips: { 0: 3 } },
   { driver_id: "day14", lead_date: LEAD, milestone: 5, achieved: "2026-11-15", trips: { 14: 5 } },
-  { driver_id: "other-lead", lead_date: LEAD, milestone: 5, achieved: "2026-11-05", claim: { lead_date: "2026-10-20" }, trips: { 4: 5 } },
-  { driver_id: "no-calc", lead_date: LEAD, milestone: 5, achieved: "2026-11-05", paymentCalc: "none", trips: { 4: 5 } },
-  { driver_id: "calc-no", lead_date: LEAD, milestone: 5, achieved: "2026-11-05", paymentCalc: { achieved: false }, trips: { 4: 5 } },
+  {
+    driver_id: "other-lead",
+    lead_date: LEAD,
+    milestone: 5,
+    achieved: "2026-11-05",
+    claim: { lead_date: "2026-10-20" },
+    trips: { 4: 5 },
+  },
+  {
+    driver_id: "no-calc",
+    lead_date: LEAD,
+    milestone: 5,
+    achieved: "2026-11-05",
+    paymentCalc: "none",
+    trips: { 4: 5 },
+  },
+  {
+    driver_id: "calc-no",
+    lead_date: LEAD,
+    milestone: 5,
+    achieved: "2026-11-05",
+    paymentCalc: { achieved: false },
+    trips: { 4: 5 },
+  },
   { driver_id: "few-trips", lead_date: LEAD, milestone: 5, achieved: "2026-11-05", trips: { 0: 2, 14: 5 } },
   { driver_id: "day13", lead_date: LEAD, milestone: 5, achieved: "2026-11-14", trips: { 13: 5 } },
 ];
 
 const byDriver = (report: Report) => new Map((report.rows ?? []).map((r) => [r.driver_id ?? "(null)", r]));
-const pick = (r: ReportRow | undefined) => r && { verdict: r.verdict, reason: r.invalid_reason ?? r.diagnosis };
+const pick = (r: ReportRow | undefined) =>
+  r && { verdict: r.verdict, reason: r.invalid_reason ?? r.diagnosis };
 
 describe("the run on a contract-shaped schema (one situation per verdict)", () => {
   const db = useTestDatabase();
@@ -76,7 +112,8 @@ describe("the run on a contract-shaped schema (one situation per verdict)", () =
 describe("refresh decisions", () => {
   const db = useTestDatabase();
   const client = () => db().pool as unknown as pg.ClientBase;
-  const job = () => new ReconcileCabinetClaims14d(db().pool, { objects: TOY_OBJECTS, refreshLockTimeoutMs: 300 });
+  const job = () =>
+    new ReconcileCabinetClaims14d(db().pool, { objects: TOY_OBJECTS, refreshLockTimeoutMs: 300 });
 
   beforeEach(async () => {
     await createToySchema(client());
@@ -88,7 +125,12 @@ describe("refresh decisions", () => {
     const report = await job().runReconcile({ asOf: AS_OF, dryRun: true });
     expect(pick(byDriver(report).get("stale"))).toEqual({ verdict: "WOULD_REFRESH", reason: null });
     expect(pick(byDriver(report).get("day13"))).toEqual({ verdict: "WOULD_REFRESH", reason: null });
-    expect(report.metrics).toMatchObject({ claims_should_exist: 6, refreshed_views: 0, still_missing: 0, resolved_after_refresh: 0 });
+    expect(report.metrics).toMatchObject({
+      claims_should_exist: 6,
+      refreshed_views: 0,
+      still_missing: 0,
+      resolved_after_refresh: 0,
+    });
     expect(report.refresh_skipped).toBe("dry-run");
     expect(report.refresh_plan.map((s) => s.name)).toEqual(["toy.mv_lower", "toy.mv_upper"]);
     expect(await refreshLog(client())).toEqual([]);
@@ -105,7 +147,9 @@ describe("refresh decisions", () => {
 
   it("falls back to a plain refresh when the unique index is partial", async () => {
     await db().pool.query("DROP INDEX toy.mv_upper_key");
-    await db().pool.query("CREATE UNIQUE INDEX mv_upper_partial ON toy.mv_upper (driver_id, milestone_value, lead_date) WHERE driver_id IS NOT NULL");
+    await db().pool.query(
+      "CREATE UNIQUE INDEX mv_upper_partial ON toy.mv_upper (driver_id, milestone_value, lead_date) WHERE driver_id IS NOT NULL",
+    );
     const report = await job().runReconcile({ asOf: AS_OF });
     expect(report.refreshed_views.map((r) => [r.name, r.mode, r.ok])).toEqual([
       ["toy.mv_lower", "concurrently", true],
@@ -126,8 +170,16 @@ describe("refresh decisions", () => {
         ["toy.mv_lower", false, "canceling statement due to loc"],
         ["toy.mv_upper", false, "skipped: toy.mv_lower failed"],
       ]);
-      expect(report.metrics).toMatchObject({ refresh_failures: 1, refreshed_views: 0, still_missing: 6, resolved_after_refresh: 0 });
-      expect(pick(byDriver(report).get("stale"))).toEqual({ verdict: "STILL_MISSING", reason: "REFRESH_FAILED" });
+      expect(report.metrics).toMatchObject({
+        refresh_failures: 1,
+        refreshed_views: 0,
+        still_missing: 6,
+        resolved_after_refresh: 0,
+      });
+      expect(pick(byDriver(report).get("stale"))).toEqual({
+        verdict: "STILL_MISSING",
+        reason: "REFRESH_FAILED",
+      });
       expect(report.status).toBe("completed");
     } finally {
       await blocker.query("ROLLBACK");

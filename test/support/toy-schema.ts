@@ -87,7 +87,14 @@ export async function seedToy(client: pg.ClientBase, leads: readonly ToyLead[]):
   for (const lead of leads) {
     await client.query(
       "INSERT INTO toy.gap_rows (driver_id, lead_date, milestone_value, gap_reason, claim_status, person_key) VALUES ($1, $2, $3, $4, $5, $6)",
-      [lead.driver_id, lead.lead_date, lead.milestone, "CLAIM_NOT_GENERATED", lead.status ?? "MISSING", `p-${lead.driver_id}`],
+      [
+        lead.driver_id,
+        lead.lead_date,
+        lead.milestone,
+        "CLAIM_NOT_GENERATED",
+        lead.status ?? "MISSING",
+        `p-${lead.driver_id}`,
+      ],
     );
     if (lead.driver_id === null) continue;
     if (lead.achieved !== undefined) {
@@ -117,11 +124,16 @@ export async function seedToy(client: pg.ClientBase, leads: readonly ToyLead[]):
   }
   const insertClaim = (lead: ToyLead) => {
     const leadDate = typeof lead.claim === "object" ? lead.claim.lead_date : lead.lead_date;
-    return client.query("INSERT INTO toy.claim_source VALUES ($1, $2, $3, NULL)", [lead.driver_id, lead.milestone, leadDate]);
+    return client.query("INSERT INTO toy.claim_source VALUES ($1, $2, $3, NULL)", [
+      lead.driver_id,
+      lead.milestone,
+      leadDate,
+    ]);
   };
   // Fresh claims go through the whole chain; stale ones land in the source after the last refresh, so
   // only a refresh of the lower view, then the upper one, brings them into the claims view.
-  for (const lead of leads) if (lead.claim && lead.claim !== "stale" && lead.driver_id !== null) await insertClaim(lead);
+  for (const lead of leads)
+    if (lead.claim && lead.claim !== "stale" && lead.driver_id !== null) await insertClaim(lead);
   await client.query("REFRESH MATERIALIZED VIEW toy.mv_lower");
   await client.query("REFRESH MATERIALIZED VIEW toy.mv_upper");
   await client.query("REFRESH MATERIALIZED VIEW toy.mv_for_collection");
