@@ -37,11 +37,11 @@ const integer = (flag: string) => (value: string) => {
   return Number(value);
 };
 
-function program(): Command {
+function program(io: CliIo): Command {
   return new Command()
     .name("reconcile-cabinet-claims-14d")
     .description(
-      "Find cabinet 14-day milestone claims (M1/M5/M25) that should exist but do not, refresh the\n" +
+      "Find cabinet 14-day milestone claims (M1/M5/M25) that should exist but do not, refresh the " +
         "materialized views they depend on (in dependency order), check again, and explain what remains.",
     )
     .addOption(
@@ -127,7 +127,7 @@ Examples:
 The connection string comes from --database-url or DATABASE_URL (never printed).`,
     )
     .exitOverride()
-    .configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+    .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: () => undefined });
 }
 
 interface Flags {
@@ -157,17 +157,14 @@ interface Flags {
 }
 
 export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
-  const cli = program();
+  const cli = program(io);
   let flags: Flags;
   try {
     cli.parse([...argv], { from: "user" });
     flags = cli.opts<Flags>();
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === "commander.helpDisplayed" || error.code === "commander.version") {
-        io.stdout(cli.helpInformation());
-        return 0;
-      }
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;
       io.stderr(`reconcile-cabinet-claims-14d: ${error.message.replace(/^error: /, "")}\n`);
       return 2;
     }
