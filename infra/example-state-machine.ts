@@ -1,0 +1,99 @@
+import { Duration } from "aws-cdk-lib";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import * as logs from "aws-cdk-lib/aws-logs";
+import type * as sns from "aws-cdk-lib/aws-sns";
+import * as sfn from "aws-cdk-lib/aws-stepfunctions";
+import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
+import { Construct } from "constructs";
+import { ERROR_NAMES } from "../lambda/aws/env-names.js";
+
+export interface ExampleStateMachineProps {
+  fn: lambda.IFunction;
+  topic: sns.ITopic;
+  logGroupName: string;
+  logRetention: logs.RetentionDays;
+}
+
+/**
+ * An example workflow that uses the job as one step: run it (the state input is the run's parameters,
+ * e.g. `{"daysBack":21,"limit":1000}`), retry only what is worth retrying, fail with the job's own error
+ * name otherwise, and notify the topic when claims are still missing after the refresh.
+ */
+export class ExampleStateMachine extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ExampleStateMachineProps) {
+    super(scope, id);
+
+    const failed = new sfn.Fail(this, "ReconcileFailed", {
+      comment: "The job failed with a named error (InputError, ContractError...): see Error and Cause.",
+      errorPath: "$.error.Error",
+      causePath: "$.error.Cause",
+    });
+
+    const run = new tasks.LambdaInvoke(this, "RunReconcile", {
+      comment: "Runs the reconcile job; the result is the report without rows, plus its S3 URIs.",
+      lambdaFunction: props.fn,
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: true,
+      taskTimeout: sfn.Timeout.duration(Duration.minutes(15)),
+    })
+      // The database is down or failing over: worth waiting for.
+      .addRetry({
+        errors: [ERROR_NAMES.databaseUnavailable],
+        interval: Duration.seconds(30),
+        backoffRate: 2,
+        maxAttempts: 3,
+        maxDelay: Duration.minutes(5),
+        jitterStrategy: sfn.JitterType.FULL,
+      })
+      // Reserved concurrency is 1: a scheduled run is in progress. Wait for it to finish.
+      .addRetry({
+        errors: ["Lambda.TooManyRequestsException"],
+        interval: Duration.minutes(1),
+        backoffRate: 2,
+        maxAttempts: 4,
+      })
+      .addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: "$.error" });
+
+    const stillMissing = "$.metrics.still_missing";
+    const notify = new tasks.SnsPublish(this, "NotifyStillMissing", {
+      comment: "Claims are still missing after the refresh: tell the operators, with the run's report.",
+      topic: props.topic,
+      subject: "Cabinet 14-day claims still missing",
+      message: sfn.TaskInput.fromText(
+        sfn.JsonPath.format(
+          "{} claim(s) still missing after the refresh. Run report: {}",
+          sfn.JsonPath.stringAt(stillMissing), // a number at run time; States.Format accepts it
+          sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt("$")),
+        ),
+      ),
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+
+    const check = new sfn.Choice(this, "AnyStillMissing")
+      .when(
+        sfn.Condition.and(
+          sfn.Condition.isPresent(stillMissing),
+          sfn.Condition.numberGreaterThan(stillMissing, 0),
+        ),
+        notify.next(new sfn.Succeed(this, "Notified")),
+      )
+      .otherwise(new sfn.Succeed(this, "NothingStillMissing"));
+
+    // A /aws/vendedlogs/ name keeps CloudWatch Logs' resource policy small (AWS's advice for Step Functions).
+    this.logGroup = new logs.LogGroup(this, "LogGroup", {
+      logGroupName: props.logGroupName,
+      retention: props.logRetention,
+    });
+
+    this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
+      comment: "Example: the cabinet claims reconcile job as a Step Functions step",
+      definitionBody: sfn.DefinitionBody.fromChainable(run.next(check)),
+      timeout: Duration.hours(1),
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+  }
+}

@@ -1,0 +1,189 @@
+import { Duration } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import type * as logs from "aws-cdk-lib/aws-logs";
+import type * as sns from "aws-cdk-lib/aws-sns";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import { METRIC } from "../lambda/aws/env-names.js";
+import type { ReconcileConfig } from "./config.js";
+
+export interface MonitoringProps {
+  dashboardName: string;
+  fn: lambda.IFunction;
+  logGroup: logs.ILogGroup;
+  topic: sns.ITopic;
+  metricNamespace: string;
+  serviceName: string;
+  alarms: ReconcileConfig["alarms"];
+  /** Queues where failed invocations land (Lambda on-failure destination, the schedule's DLQ). */
+  failureQueues: sqs.IQueue[];
+}
+
+/**
+ * The Logs Insights query for the last runs: the handler's embedded-metric-format record (one per
+ * invocation) carries every metric as a field, plus `run_id`, `status` and, for a failed run, `error`.
+ * Skipped runs carry only `RunSucceeded` and `DurationMs`; failed ones `RunSucceeded = 0`.
+ */
+export const LAST_RUNS_QUERY = [
+  `fields @timestamp, run_id, status, error, ${METRIC.gapsFound}, ${METRIC.resolvedAfterRefresh}, ${METRIC.stillMissing}, ${METRIC.amountStillMissing}, ${METRIC.refreshFailures}, ${METRIC.durationMs}`,
+  `filter ispresent(${METRIC.runSucceeded})`,
+  "sort @timestamp desc",
+  "limit 48",
+];
+
+/**
+ * Alarms and a dashboard over the job's own metrics (namespace + one `service` dimension, names from
+ * `METRIC`, the same constants the handler emits with). Every alarm notifies the topic on ALARM and OK.
+ */
+export class Monitoring extends Construct {
+  readonly errorsAlarm: cloudwatch.Alarm;
+  readonly stillMissingAlarm: cloudwatch.Alarm;
+  readonly amountStillMissingAlarm: cloudwatch.Alarm;
+  readonly noSuccessfulRunAlarm: cloudwatch.Alarm;
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const hourly = Duration.hours(1);
+    const jobMetric = (metricName: string, statistic: string, label: string) =>
+      new cloudwatch.Metric({
+        namespace: props.metricNamespace,
+        metricName,
+        dimensionsMap: { service: props.serviceName },
+        statistic,
+        period: hourly,
+        label,
+      });
+
+    const gapsFound = jobMetric(METRIC.gapsFound, cloudwatch.Stats.MAXIMUM, "Gaps found");
+    const resolved = jobMetric(METRIC.resolvedAfterRefresh, cloudwatch.Stats.SUM, "Resolved after refresh");
+    const stillMissing = jobMetric(METRIC.stillMissing, cloudwatch.Stats.MAXIMUM, "Still missing");
+    const amount = jobMetric(
+      METRIC.amountStillMissing,
+      cloudwatch.Stats.MAXIMUM,
+      "Amount still missing (S/)",
+    );
+    const refreshFailures = jobMetric(METRIC.refreshFailures, cloudwatch.Stats.SUM, "Refresh failures");
+    const durationMs = jobMetric(METRIC.durationMs, cloudwatch.Stats.MAXIMUM, "Run duration (ms)");
+    const runSucceeded = jobMetric(METRIC.runSucceeded, cloudwatch.Stats.SUM, "Successful runs");
+
+    this.errorsAlarm = new cloudwatch.Alarm(this, "FunctionErrors", {
+      alarmDescription: "The reconcile function threw (see its log group and the failed-runs queue).",
+      metric: props.fn.metricErrors({ period: hourly, statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const periods = props.alarms.stillMissingPeriods;
+    this.stillMissingAlarm = new cloudwatch.Alarm(this, "StillMissing", {
+      alarmDescription: `Claims are still missing after the refresh in ${periods} consecutive hourly runs: money the fleet is owed and will not collect. Read the run's report (STILL_MISSING rows and their diagnosis).`,
+      metric: stillMissing,
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: periods,
+      datapointsToAlarm: periods,
+      // An hour without a run is not evidence of a gap; the "no successful run" alarm covers it.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const threshold = props.alarms.amountStillMissingThreshold;
+    this.amountStillMissingAlarm = new cloudwatch.Alarm(this, "AmountStillMissing", {
+      alarmDescription: `More than S/ ${threshold} of claims are still missing after the refresh.`,
+      metric: amount,
+      threshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const hours = props.alarms.noRunHours;
+    this.noSuccessfulRunAlarm = new cloudwatch.Alarm(this, "NoSuccessfulRun", {
+      alarmDescription: `No run completed (or was skipped behind another) in ${hours} hours: the schedule, the function or the database is down. Silence is a failure here.`,
+      metric: runSucceeded,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: hours,
+      datapointsToAlarm: hours,
+      // No data point at all means no run: that is exactly what this alarm is for.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+
+    const alarms = [
+      this.errorsAlarm,
+      this.stillMissingAlarm,
+      this.amountStillMissingAlarm,
+      this.noSuccessfulRunAlarm,
+    ];
+    const action = new SnsAction(props.topic);
+    for (const alarm of alarms) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+
+    const graph = (title: string, metric: cloudwatch.IMetric, annotation?: cloudwatch.HorizontalAnnotation) =>
+      new cloudwatch.GraphWidget({
+        title,
+        left: [metric],
+        width: 8,
+        height: 6,
+        leftYAxis: { min: 0 },
+        legendPosition: cloudwatch.LegendPosition.HIDDEN,
+        ...(annotation ? { leftAnnotations: [annotation] } : {}),
+      });
+
+    this.dashboard = new cloudwatch.Dashboard(this, "Dashboard", {
+      dashboardName: props.dashboardName,
+      defaultInterval: Duration.days(2),
+    });
+    this.dashboard.addWidgets(
+      graph("Gaps found (in window)", gapsFound),
+      graph("Resolved after refresh", resolved),
+      graph("Still missing after refresh", stillMissing, { value: 0.5, label: "any gap", color: "#d62728" }),
+    );
+    this.dashboard.addWidgets(
+      graph("Amount still missing (S/)", amount, { value: threshold, label: "alarm", color: "#d62728" }),
+      graph("Refresh failures", refreshFailures),
+      graph("Run duration (ms)", durationMs),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({ title: "Alarms", alarms, width: 8, height: 6 }),
+      new cloudwatch.GraphWidget({
+        title: "Function: invocations, errors, throttles",
+        left: [
+          props.fn.metricInvocations({ period: hourly }),
+          props.fn.metricErrors({ period: hourly }),
+          props.fn.metricThrottles({ period: hourly }),
+        ],
+        width: 8,
+        height: 6,
+        leftYAxis: { min: 0 },
+      }),
+      new cloudwatch.GraphWidget({
+        title: "Failed invocations waiting in queues",
+        left: props.failureQueues.map((queue) =>
+          queue.metricApproximateNumberOfMessagesVisible({
+            period: Duration.minutes(5),
+            label: queue.node.id,
+          }),
+        ),
+        width: 8,
+        height: 6,
+        leftYAxis: { min: 0 },
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.LogQueryWidget({
+        title: "Last runs (from the function's metric records)",
+        logGroupNames: [props.logGroup.logGroupName],
+        queryLines: LAST_RUNS_QUERY,
+        view: cloudwatch.LogQueryVisualizationType.TABLE,
+        width: 24,
+        height: 8,
+      }),
+    );
+  }
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { type ContextKey, configFromContext, DEFAULTS } from "../../infra/config.js";
+import { CDK_JSON_CONTEXT } from "./fixture.js";
+
+const from = (context: Record<string, unknown>) => configFromContext((key: ContextKey) => context[key]);
+const base = { dbSecretName: "app/db" };
+
+describe("configFromContext", () => {
+  it("reads cdk.json's defaults: hourly in Lima with the runbook's parameters", () => {
+    const config = from(CDK_JSON_CONTEXT);
+    expect(config).toMatchObject({
+      envName: "dev",
+      dbSecret: { kind: "name", name: "reconcile-cabinet-claims-14d/db" },
+      schedule: {
+        expression: "cron(0 * * * ? *)",
+        timeZone: "America/Lima",
+        input: { daysBack: 21, limit: 1000 },
+        enabled: true,
+      },
+      outputPrefix: "reports",
+      outputRetentionDays: 90,
+      metricNamespace: "ReconcileCabinetClaims14d",
+      serviceName: "reconcile-cabinet-claims-14d",
+      dbSslMode: "verify-full",
+      alarms: { stillMissingPeriods: 3, amountStillMissingThreshold: 5000, noRunHours: 2 },
+    });
+    expect(config.vpc).toBeUndefined();
+    expect(config.alarmEmail).toBeUndefined();
+  });
+
+  it("accepts command-line strings for numbers, booleans, lists and JSON", () => {
+    const config = from({
+      ...base,
+      scheduleEnabled: "false",
+      outputRetentionDays: "30",
+      scheduleInput: '{"days_back":7,"dryRun":true}',
+      vpcId: "vpc-0123456789abcdef0",
+      subnetIds: "subnet-0123456789abcdef1, subnet-0123456789abcdef2",
+      gapStatuses: "MISSING,CLAIM_NOT_GENERATED,PENDING",
+      gapView: "ops.my_gap_view",
+    });
+    expect(config.schedule.enabled).toBe(false);
+    expect(config.outputRetentionDays).toBe(30);
+    expect(config.schedule.input).toEqual({ days_back: 7, dryRun: true });
+    expect(config.vpc).toEqual({
+      vpcId: "vpc-0123456789abcdef0",
+      subnetIds: ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"],
+    });
+    expect(config.gapStatuses).toEqual(["MISSING", "CLAIM_NOT_GENERATED", "PENDING"]);
+    expect(config.objectNames).toEqual({ gapView: "ops.my_gap_view" });
+  });
+
+  it("prefers the secret ARN over cdk.json's default name", () => {
+    const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbC123";
+    expect(from({ ...CDK_JSON_CONTEXT, dbSecretArn: arn }).dbSecret).toEqual({ kind: "arn", arn });
+  });
+
+  it.each([
+    [{}, /dbSecretName.*-c dbSecretName=NAME or -c dbSecretArn=ARN/],
+    [{ ...base, dbSecretArn: "prod/db" }, /dbSecretArn.*not a Secrets Manager secret ARN/],
+    [{ ...base, scheduleInput: { dayBack: 7 } }, /scheduleInput.*dayBack is not a known parameter/],
+    [{ ...base, scheduleInput: { daysBack: -1 } }, /scheduleInput.*daysBack must be at least 0/],
+    [{ ...base, scheduleInput: "{not json" }, /scheduleInput.*must be a JSON object/],
+    [{ ...base, scheduleExpression: "every hour" }, /scheduleExpression.*rate\(\.\.\.\), cron/],
+    [{ ...base, scheduleTimeZone: "Lima" }, /scheduleTimeZone.*not an IANA time zone/],
+    [{ ...base, scheduleEnabled: "yes" }, /scheduleEnabled.*true or false/],
+    [{ ...base, vpcId: "vpc-0123456789abcdef0" }, /subnetIds.*required when vpcId/],
+    [{ ...base, subnetIds: "subnet-0123456789abcdef1" }, /vpcId.*required when subnetIds/],
+    [{ ...base, vpcId: "vpc-0123456789abcdef0", subnetIds: "subnet-1" }, /subnetIds.*not a subnet id/],
+    [{ ...base, logRetentionDays: 10 }, /logRetentionDays.*must be one of/],
+    [{ ...base, outputRetentionDays: "0" }, /outputRetentionDays.*from 1 to 3650/],
+    [{ ...base, alarmEmail: "ops" }, /alarmEmail.*not an e-mail/],
+    [{ ...base, dbSslMode: "prefer" }, /dbSslMode.*verify-full, require, disable/],
+    [{ ...base, metricNamespace: "AWS/Lambda" }, /metricNamespace/],
+    [{ ...base, envName: "Prod_1" }, /envName/],
+  ])("rejects %j naming the key", (context, message) => {
+    expect(() => from(context)).toThrow(message);
+  });
+
+  it("keeps defaults in one place", () => {
+    expect(from(base).schedule.input).toEqual(DEFAULTS.scheduleInput);
+  });
+});

@@ -1,0 +1,467 @@
+import { Match, type Template } from "aws-cdk-lib/assertions";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ESM_REQUIRE_BANNER, LAMBDA_CA_BUNDLE } from "../../infra/reconcile-function.js";
+import type { ReconcileStack } from "../../infra/stack.js";
+import { ENV, ERROR_NAMES, METRIC } from "../../lambda/aws/env-names.js";
+import {
+  actionsOf,
+  buildStack,
+  onlyResource,
+  type Props,
+  policyStatements,
+  renderJoin,
+  resourcesOf,
+  resourcesOfType,
+  type Statement,
+} from "./fixture.js";
+
+// One synth (with the real esbuild bundle) for the whole file.
+let template: Template;
+let stack: ReconcileStack;
+let ids: { fn: string; bucket: string; role: string; failedRuns: string; dlq: string; topic: string };
+
+beforeAll(() => {
+  ({ template, stack } = buildStack());
+  const logicalId = (c: { node: { defaultChild?: unknown } }) =>
+    stack.getLogicalId(c.node.defaultChild as Parameters<typeof stack.getLogicalId>[0]);
+  ids = {
+    fn: logicalId(stack.job.function),
+    bucket: logicalId(stack.outputBucket),
+    role: logicalId(stack.job.role),
+    failedRuns: logicalId(stack.failedRunsQueue),
+    dlq: logicalId(stack.scheduleDeadLetterQueue),
+    topic: logicalId(stack.topic),
+  };
+});
+
+describe("schedule", () => {
+  it("runs hourly in Lima time with the runbook's parameters", () => {
+    const schedule = onlyResource(template, "AWS::Scheduler::Schedule");
+    expect(schedule.ScheduleExpression).toBe("cron(0 * * * ? *)");
+    expect(schedule.ScheduleExpressionTimezone).toBe("America/Lima");
+    expect(schedule.State).toBe("ENABLED");
+    expect(schedule.FlexibleTimeWindow).toEqual({ Mode: "OFF" });
+    expect(JSON.parse(schedule.Target.Input)).toEqual({ daysBack: 21, limit: 1000 });
+  });
+
+  it("targets the function, retries failed invocations and keeps the rest in a dead-letter queue", () => {
+    template.hasResourceProperties("AWS::Scheduler::Schedule", {
+      Target: {
+        Arn: { "Fn::GetAtt": [ids.fn, "Arn"] },
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 1800 },
+        DeadLetterConfig: { Arn: { "Fn::GetAtt": [ids.dlq, "Arn"] } },
+      },
+    });
+  });
+});
+
+describe("function", () => {
+  it("is Node.js 24 on arm64 with a 10-minute timeout, 1 GB and one run at a time", () => {
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Runtime: "nodejs24.x",
+      Architectures: ["arm64"],
+      Handler: "index.handler",
+      Timeout: 600,
+      MemorySize: 1024,
+      ReservedConcurrentExecutions: 1,
+    });
+  });
+
+  it("gets its configuration from the variables the handler reads", () => {
+    const env = onlyResource(template, "AWS::Lambda::Function").Environment.Variables;
+    expect(env).toEqual({
+      [ENV.dbSecretId]: "reconcile-cabinet-claims-14d/db",
+      [ENV.dbSslMode]: "verify-full",
+      [ENV.outputBucket]: { Ref: ids.bucket },
+      [ENV.outputPrefix]: "reports",
+      [ENV.timeZone]: "America/Lima",
+      [ENV.serviceName]: "reconcile-cabinet-claims-14d",
+      [ENV.metricsNamespace]: "ReconcileCabinetClaims14d",
+      [ENV.logLevel]: "INFO",
+      NODE_OPTIONS: "--enable-source-maps",
+      NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE,
+    });
+    expect(env[ENV.databaseUrl]).toBeUndefined();
+  });
+
+  it("logs to its own log group with retention", () => {
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp("^ReconcileLogGroup") } },
+    });
+    template.hasResourceProperties("AWS::Logs::LogGroup", { RetentionInDays: 30 });
+  });
+
+  it("does not retry asynchronous invocations and sends failures to an encrypted queue", () => {
+    template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
+      FunctionName: { Ref: ids.fn },
+      MaximumRetryAttempts: 0,
+      DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": [ids.failedRuns, "Arn"] } } },
+    });
+    for (const queue of [ids.failedRuns, ids.dlq]) {
+      expect(template.toJSON().Resources[queue].Properties).toMatchObject({ SqsManagedSseEnabled: true });
+      template.hasResourceProperties("AWS::SQS::QueuePolicy", {
+        Queues: [{ Ref: queue }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it("is bundled as ESM with the require banner", () => {
+    expect(ESM_REQUIRE_BANNER).toContain("createRequire(import.meta.url)");
+    // The bundling options are checked end to end by the CLI synth test (it imports the bundle).
+  });
+});
+
+describe("IAM", () => {
+  let statements: Array<{ policy: string; statement: Statement }>;
+  beforeAll(() => {
+    statements = policyStatements(template);
+  });
+
+  it("allows GetSecretValue on the database secret only, to the function only", () => {
+    const reading = statements.filter(({ statement }) =>
+      actionsOf(statement).some((a) => a.startsWith("secretsmanager:")),
+    );
+    expect(reading).toHaveLength(1);
+    const [{ policy, statement }] = reading as [{ policy: string; statement: Statement }];
+    expect(policy).toMatch(/^ReconcileRoleDefaultPolicy/);
+    expect(actionsOf(statement).sort()).toEqual([
+      "secretsmanager:DescribeSecret",
+      "secretsmanager:GetSecretValue",
+    ]);
+    expect(resourcesOf(statement).map(renderJoin)).toEqual([
+      "arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:reconcile-cabinet-claims-14d/db-??????",
+    ]);
+  });
+
+  it("allows PutObject under the report prefix only, and no read or delete", () => {
+    const s3 = statements.filter(({ statement }) => actionsOf(statement).some((a) => a.startsWith("s3:")));
+    expect(s3).toHaveLength(1);
+    const [{ policy, statement }] = s3 as [{ policy: string; statement: Statement }];
+    expect(policy).toMatch(/^ReconcileRoleDefaultPolicy/);
+    expect(actionsOf(statement).sort()).toEqual([
+      "s3:AbortMultipartUpload",
+      "s3:ListMultipartUploadParts",
+      "s3:PutObject",
+    ]);
+    expect(resourcesOf(statement).map(renderJoin)).toEqual([`<${ids.bucket}.Arn>/reports/*`]);
+  });
+
+  it("grants no Resource '*' and no managed policy to the function", () => {
+    const fnStatements = statements.filter(({ policy }) => policy.startsWith("ReconcileRoleDefaultPolicy"));
+    for (const { statement } of fnStatements) expect(resourcesOf(statement)).not.toContain("*");
+    expect(template.toJSON().Resources[ids.role].Properties.ManagedPolicyArns).toBeUndefined();
+  });
+});
+
+describe("output bucket", () => {
+  it("is encrypted, private and not versioned (keys are unique per run)", () => {
+    template.hasResourceProperties("AWS::S3::Bucket", {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] },
+      LoggingConfiguration: { LogFilePrefix: "output-bucket/" },
+      VersioningConfiguration: Match.absent(),
+    });
+    const bucket = template.toJSON().Resources[ids.bucket];
+    expect(bucket.DeletionPolicy).toBe("Retain");
+  });
+
+  it("expires reports and abandoned multipart uploads", () => {
+    const rules = template.toJSON().Resources[ids.bucket].Properties.LifecycleConfiguration.Rules;
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Prefix: "reports/", ExpirationInDays: 90, Status: "Enabled" }),
+        expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+      ]),
+    );
+  });
+
+  it("refuses anything but TLS 1.2+", () => {
+    template.hasResourceProperties("AWS::S3::BucketPolicy", {
+      Bucket: { Ref: ids.bucket },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+          Match.objectLike({ Effect: "Deny", Condition: { NumericLessThan: { "s3:TlsVersion": 1.2 } } }),
+        ]),
+      },
+    });
+  });
+});
+
+describe("alarms", () => {
+  type Alarm = Props;
+  const metricOf = (alarm: Alarm) => {
+    const stat = alarm.Metrics?.[0]?.MetricStat;
+    return stat
+      ? {
+          name: stat.Metric.MetricName,
+          namespace: stat.Metric.Namespace,
+          dims: stat.Metric.Dimensions,
+          stat: stat.Stat,
+          period: stat.Period,
+        }
+      : {
+          name: alarm.MetricName,
+          namespace: alarm.Namespace,
+          dims: alarm.Dimensions,
+          stat: alarm.Statistic,
+          period: alarm.Period,
+        };
+  };
+  const alarmOn = (metricName: string): Alarm => {
+    const found = resourcesOfType(template, "AWS::CloudWatch::Alarm")
+      .map(([, r]) => r.Properties as Alarm)
+      .filter((a) => metricOf(a).name === metricName);
+    expect(found, `one alarm on ${metricName}`).toHaveLength(1);
+    return found[0] as Alarm;
+  };
+  const jobMetric = (name: string, stat: string) => ({
+    name,
+    namespace: "ReconcileCabinetClaims14d",
+    dims: [{ Name: "service", Value: "reconcile-cabinet-claims-14d" }],
+    stat,
+    period: 3600,
+  });
+
+  it("fires on any function error", () => {
+    const alarm = alarmOn("Errors");
+    expect(metricOf(alarm)).toMatchObject({ namespace: "AWS/Lambda", stat: "Sum" });
+    expect(alarm).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      EvaluationPeriods: 1,
+      TreatMissingData: "notBreaching",
+    });
+  });
+
+  it("fires when claims are still missing in 3 consecutive hourly runs", () => {
+    const alarm = alarmOn(METRIC.stillMissing);
+    expect(metricOf(alarm)).toEqual(jobMetric("StillMissing", "Maximum"));
+    expect(alarm).toMatchObject({
+      Threshold: 0,
+      ComparisonOperator: "GreaterThanThreshold",
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      TreatMissingData: "notBreaching",
+    });
+  });
+
+  it("fires when more than S/ 5,000 is still missing", () => {
+    const alarm = alarmOn(METRIC.amountStillMissing);
+    expect(metricOf(alarm)).toEqual(jobMetric("AmountStillMissing", "Maximum"));
+    expect(alarm).toMatchObject({
+      Threshold: 5000,
+      ComparisonOperator: "GreaterThanThreshold",
+      EvaluationPeriods: 1,
+      TreatMissingData: "notBreaching",
+    });
+  });
+
+  it("fires when no run succeeded in 2 hours, treating missing data as breaching", () => {
+    const alarm = alarmOn(METRIC.runSucceeded);
+    expect(metricOf(alarm)).toEqual(jobMetric("RunSucceeded", "Sum"));
+    expect(alarm).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: "LessThanThreshold",
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      TreatMissingData: "breaching",
+    });
+  });
+
+  it("notify the encrypted topic on alarm and on recovery", () => {
+    const alarms = resourcesOfType(template, "AWS::CloudWatch::Alarm");
+    expect(alarms).toHaveLength(4);
+    for (const [, { Properties }] of alarms) {
+      expect(Properties.AlarmActions).toEqual([{ Ref: ids.topic }]);
+      expect(Properties.OKActions).toEqual([{ Ref: ids.topic }]);
+    }
+    template.hasResourceProperties("AWS::SNS::Topic", { KmsMasterKeyId: Match.anyValue() });
+    template.resourceCountIs("AWS::SNS::Subscription", 0);
+    template.hasResourceProperties("AWS::KMS::Key", {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe("dashboard", () => {
+  it("graphs gaps found, resolved, still missing, amount, refresh failures and duration", () => {
+    const body = renderJoin(onlyResource(template, "AWS::CloudWatch::Dashboard").DashboardBody);
+    for (const name of [
+      "GapsFound",
+      "ResolvedAfterRefresh",
+      "StillMissing",
+      "AmountStillMissing",
+      "RefreshFailures",
+      "DurationMs",
+    ]) {
+      expect(body).toContain(
+        `"ReconcileCabinetClaims14d","${name}","service","reconcile-cabinet-claims-14d"`,
+      );
+    }
+    expect(body).toContain("filter ispresent(RunSucceeded)");
+  });
+});
+
+describe("example state machine", () => {
+  let definition: Props;
+  let machine: Props;
+  beforeAll(() => {
+    machine = onlyResource(template, "AWS::StepFunctions::StateMachine");
+    definition = JSON.parse(renderJoin(machine.DefinitionString));
+  });
+
+  it("invokes the function directly (payload response only)", () => {
+    expect(definition.StartAt).toBe("RunReconcile");
+    expect(definition.States.RunReconcile).toMatchObject({ Type: "Task", Resource: `<${ids.fn}.Arn>` });
+  });
+
+  it("retries DatabaseUnavailableError with backoff and no other job error", () => {
+    const retries: Array<{ ErrorEquals: string[] } & Record<string, unknown>> =
+      definition.States.RunReconcile.Retry;
+    const db = retries.find((r) => r.ErrorEquals.includes(ERROR_NAMES.databaseUnavailable));
+    expect(db).toMatchObject({
+      ErrorEquals: ["DatabaseUnavailableError"],
+      IntervalSeconds: 30,
+      BackoffRate: 2,
+      MaxAttempts: 3,
+    });
+    const retried = retries.flatMap((r) => r.ErrorEquals);
+    for (const name of Object.values(ERROR_NAMES).filter((n) => n !== ERROR_NAMES.databaseUnavailable)) {
+      expect(retried).not.toContain(name);
+    }
+    expect(retried).not.toContain("States.ALL");
+  });
+
+  it("catches every other error into a Fail state that keeps the job's error name", () => {
+    expect(definition.States.RunReconcile.Catch).toEqual([
+      { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "ReconcileFailed" },
+    ]);
+    expect(definition.States.ReconcileFailed).toMatchObject({
+      Type: "Fail",
+      ErrorPath: "$.error.Error",
+      CausePath: "$.error.Cause",
+    });
+  });
+
+  it("notifies the topic when claims are still missing", () => {
+    expect(definition.States.RunReconcile.Next).toBe("AnyStillMissing");
+    const choice = definition.States.AnyStillMissing;
+    expect(choice.Type).toBe("Choice");
+    expect(choice.Choices).toEqual([
+      {
+        And: [
+          { Variable: "$.metrics.still_missing", IsPresent: true },
+          { Variable: "$.metrics.still_missing", NumericGreaterThan: 0 },
+        ],
+        Next: "NotifyStillMissing",
+      },
+    ]);
+    expect(definition.States[choice.Default].Type).toBe("Succeed");
+    expect(definition.States.NotifyStillMissing.Resource).toMatch(/:states:::sns:publish$/);
+    expect(definition.States.NotifyStillMissing.Parameters.TopicArn).toBe(`<${ids.topic}>`);
+  });
+
+  it("may publish to the encrypted topic (sns:Publish and the topic's key)", () => {
+    const smStatements = policyStatements(template)
+      .filter(({ policy }) => policy.startsWith("ExampleStateMachineRoleDefaultPolicy"))
+      .map(({ statement }) => statement);
+    const key = stack.getLogicalId(
+      stack.topic.masterKey?.node.defaultChild as Parameters<typeof stack.getLogicalId>[0],
+    );
+    expect(smStatements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Action: "sns:Publish", Resource: { Ref: ids.topic } }),
+        expect.objectContaining({
+          Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+          Resource: { "Fn::GetAtt": [key, "Arn"] },
+        }),
+      ]),
+    );
+  });
+
+  it("logs everything and traces with X-Ray", () => {
+    expect(machine.TracingConfiguration).toEqual({ Enabled: true });
+    expect(machine.LoggingConfiguration).toMatchObject({ Level: "ALL", IncludeExecutionData: true });
+    template.hasResourceProperties("AWS::Logs::LogGroup", {
+      LogGroupName: "/aws/vendedlogs/states/reconcile-cabinet-claims-14d-dev",
+    });
+  });
+});
+
+describe("variants from context", () => {
+  it("imports a VPC, subnets and a security group by id, and a secret by ARN", () => {
+    const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbC123";
+    const { template: t } = buildStack(
+      {
+        envName: "prod",
+        dbSecretArn: arn,
+        vpcId: "vpc-0123456789abcdef0",
+        subnetIds: "subnet-0123456789abcdef1,subnet-0123456789abcdef2",
+        securityGroupId: "sg-0123456789abcdef0",
+        scheduleExpression: "rate(30 minutes)",
+        scheduleInput: '{"daysBack":7,"limit":500,"dryRun":true}',
+        scheduleEnabled: "false",
+        alarmEmail: "ops@example.com",
+        outputPrefix: "reconcile/reports",
+      },
+      { bundle: false },
+    );
+    t.hasResourceProperties("AWS::Lambda::Function", {
+      VpcConfig: {
+        SubnetIds: ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"],
+        SecurityGroupIds: ["sg-0123456789abcdef0"],
+      },
+      Environment: { Variables: Match.objectLike({ DB_SECRET_ID: arn, OUTPUT_PREFIX: "reconcile/reports" }) },
+    });
+    t.resourceCountIs("AWS::EC2::SecurityGroup", 0);
+    const secretStatements = policyStatements(t).filter(({ statement }) =>
+      actionsOf(statement).includes("secretsmanager:GetSecretValue"),
+    );
+    expect(secretStatements.map(({ statement }) => statement.Resource)).toEqual([arn]);
+    const put = policyStatements(t).find(({ statement }) => actionsOf(statement).includes("s3:PutObject"));
+    expect(resourcesOf(put?.statement as Statement).map(renderJoin)).toEqual([
+      expect.stringMatching(/^<OutputBucket[0-9A-F]+\.Arn>\/reconcile\/reports\/\*$/),
+    ]);
+    const props = onlyResource(t, "AWS::Scheduler::Schedule");
+    expect(props.ScheduleExpression).toBe("rate(30 minutes)");
+    expect(props.ScheduleExpressionTimezone).toBe("America/Lima");
+    expect(props.State).toBe("DISABLED");
+    expect(JSON.parse(props.Target.Input)).toEqual({ daysBack: 7, limit: 500, dryRun: true });
+    t.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "ops@example.com" });
+  });
+
+  it("creates an egress-only security group when none is given", () => {
+    const { template: t } = buildStack(
+      { vpcId: "vpc-0123456789abcdef0", subnetIds: ["subnet-0123456789abcdef1"] },
+      { bundle: false },
+    );
+    t.resourceCountIs("AWS::EC2::SecurityGroup", 1);
+    t.hasResourceProperties("AWS::EC2::SecurityGroup", {
+      VpcId: "vpc-0123456789abcdef0",
+      SecurityGroupIngress: Match.absent(),
+    });
+    t.hasOutput("FunctionSecurityGroupId", {});
+  });
+});

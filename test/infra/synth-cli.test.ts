@@ -1,0 +1,85 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Props } from "./fixture.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const STACK = "ReconcileCabinetClaims14d-dev";
+
+/** The environment of a machine with no AWS credentials and no Docker: only what synth needs. */
+function offlineEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith("AWS_") && !key.startsWith("CDK_")) env[key] = value;
+  }
+  return {
+    ...env,
+    CDK_DISABLE_CLI_TELEMETRY: "true",
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_CONFIG_FILE: "/nonexistent",
+    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
+  };
+}
+
+describe("`cdk synth` (the real CLI, offline)", () => {
+  let outdir: string;
+  let run: ReturnType<typeof spawnSync>;
+  let seconds: number;
+
+  beforeAll(() => {
+    outdir = mkdtempSync(join(tmpdir(), "cdk-synth-"));
+    const started = Date.now();
+    run = spawnSync("npx", ["cdk", "synth", "--no-notices", "--quiet", "--output", outdir], {
+      cwd: ROOT,
+      env: offlineEnv(),
+      encoding: "utf8",
+      timeout: 110_000,
+    });
+    seconds = (Date.now() - started) / 1000;
+  }, 120_000);
+
+  afterAll(() => {
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it("succeeds with cdk-nag applied and writes the template", () => {
+    expect(run.status, `${run.stderr}\n${run.stdout}`).toBe(0);
+    expect(existsSync(join(outdir, `${STACK}.template.json`))).toBe(true);
+    expect(run.stderr).not.toMatch(/AwsSolutions-/);
+    console.info(`cdk synth took ${seconds.toFixed(1)} s`);
+  });
+
+  it("bundles a handler that a fresh Node.js process can import (ESM, require banner)", () => {
+    const template = JSON.parse(readFileSync(join(outdir, `${STACK}.template.json`), "utf8"));
+    const fn = Object.values(template.Resources as Record<string, Props>).find(
+      (r) => r.Type === "AWS::Lambda::Function",
+    ) as Props;
+    const assetHash = (fn.Properties.Code.S3Key as string).replace(/\.zip$/, "");
+    const bundle = join(outdir, `asset.${assetHash}`, "index.mjs");
+    expect(existsSync(bundle)).toBe(true);
+    expect(readFileSync(bundle, "utf8").startsWith("import { createRequire }")).toBe(true);
+
+    // The function's own environment, with tokens replaced by plausible values.
+    const fnEnv: Record<string, string> = {};
+    for (const [key, value] of Object.entries(
+      fn.Properties.Environment.Variables as Record<string, unknown>,
+    )) {
+      fnEnv[key] = typeof value === "string" ? value : "example-bucket";
+    }
+    delete fnEnv.NODE_EXTRA_CA_CERTS; // the Lambda runtime's path; absent here
+    const probe = spawnSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        "const m = await import(process.argv[1]); if (typeof m.handler !== 'function') { console.error('no handler export'); process.exit(3); }",
+        bundle,
+      ],
+      { env: { ...offlineEnv(), ...fnEnv, AWS_REGION: "us-east-1" }, encoding: "utf8", timeout: 30_000 },
+    );
+    expect(probe.status, probe.stderr).toBe(0);
+  });
+});
