@@ -1,0 +1,121 @@
+/**
+ * The deployed artefact, not the source: the handler bundled as the stack bundles it, loaded in a fresh
+ * `node` process and invoked end to end on the test database (through `DATABASE_URL`, with no bucket: a
+ * mock inside the bundle is not possible, and S3 output is optional when `OUTPUT_BUCKET` is unset).
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import type pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundleHandler } from "../../scripts/bundle-handler.js";
+import { useTestDatabase } from "../support/db.js";
+import { createToySchema, seedToy, TOY_OBJECTS } from "../support/toy-schema.js";
+
+const run = promisify(execFile);
+
+/** Imports the bundle, invokes it with each event in argv, prints one `RESULT` line per invocation. */
+const HARNESS = `
+const started = performance.now();
+const { handler } = await import(process.env.BUNDLE_URL);
+const importMs = performance.now() - started;
+const context = {
+  functionName: "reconcile-cabinet-claims-14d", functionVersion: "$LATEST", memoryLimitInMB: "1024",
+  invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:reconcile-cabinet-claims-14d",
+  awsRequestId: "bundle-smoke-1", logGroupName: "/aws/lambda/x", logStreamName: "x",
+  getRemainingTimeInMillis: () => 60000,
+};
+for (const event of JSON.parse(process.env.EVENTS)) {
+  try {
+    const result = await handler(event, context);
+    process.stdout.write("\\nRESULT " + JSON.stringify({ ok: true, importMs, result }) + "\\n");
+  } catch (error) {
+    process.stdout.write("\\nRESULT " + JSON.stringify({ ok: false, name: error.name, message: error.message }) + "\\n");
+  }
+}
+`;
+
+describe("bundled handler (dist/handler/index.mjs as the stack builds it)", () => {
+  const db = useTestDatabase();
+  let dir = "";
+  let outfile = "";
+  let bytes = 0;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "reconcile-bundle-"));
+    ({ outfile, bytes } = await bundleHandler(join(dir, "index.mjs")));
+    const client = db().pool as unknown as pg.ClientBase;
+    await createToySchema(client);
+    await seedToy(client, [
+      { driver_id: "stale", lead_date: "2026-11-01", milestone: 1, achieved: "2026-11-02", claim: "stale" },
+      {
+        driver_id: "few-trips",
+        lead_date: "2026-11-01",
+        milestone: 5,
+        achieved: "2026-11-03",
+        trips: { 0: 2 },
+      },
+    ]);
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("loads in a fresh node and runs end to end; error names survive minification", async () => {
+    // Prepare
+    const events = [{ asOf: "2026-11-10", daysBack: 21, limit: 1000 }, { daysBack: -1 }];
+    const password = new URL(db().url).password;
+    // Act
+    const { stdout, stderr } = await run(process.execPath, ["--input-type=module", "-e", HARNESS], {
+      env: {
+        PATH: process.env.PATH,
+        BUNDLE_URL: pathToFileURL(outfile).href,
+        EVENTS: JSON.stringify(events),
+        DATABASE_URL: db().url,
+        DB_SSL_MODE: "disable",
+        GAP_VIEW: TOY_OBJECTS.gapView,
+        CLAIMS_VIEW: TOY_OBJECTS.claimsView,
+        ACHIEVED_VIEW: TOY_OBJECTS.achievedView,
+        PAYMENT_CALC_VIEW: TOY_OBJECTS.paymentCalcView,
+        TRIPS_TABLE: TOY_OBJECTS.tripsTable,
+        AWS_REGION: "us-east-1",
+        AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+        POWERTOOLS_SERVICE_NAME: "reconcile-bundle-test",
+        POWERTOOLS_METRICS_NAMESPACE: "Test/Bundle",
+      },
+      timeout: 30_000,
+    });
+    // Assess
+    const results = stdout
+      .split("\n")
+      .filter((l) => l.startsWith("RESULT "))
+      .map((l) => JSON.parse(l.slice("RESULT ".length)));
+    expect(results).toHaveLength(2);
+    const [first, second] = results;
+    expect(first.ok).toBe(true);
+    expect(first.result.status).toBe("completed");
+    expect(first.result.outputs).toEqual({});
+    expect(first.result).not.toHaveProperty("rows");
+    expect(first.result.metrics).toMatchObject({
+      processed: 2,
+      resolved_after_refresh: 1,
+      still_missing: 1,
+      amount_still_missing: "35.00",
+    });
+    expect(second).toEqual({
+      ok: false,
+      name: "InputError",
+      message: "invalid parameters: daysBack must be at least 0",
+    });
+    // The same process wrote structured logs and EMF metrics, and never the connection string's password.
+    expect(stdout).toContain('"_aws"');
+    expect(stdout).toContain('"StillMissing":1');
+    expect(stdout + stderr).not.toContain(password);
+    // For the closing note: size of the artefact and time to import it in this fresh process.
+    console.info(`bundle: ${(bytes / 1024).toFixed(0)} KiB, import ${first.importMs.toFixed(0)} ms`);
+  });
+});
