@@ -437,7 +437,8 @@ function plant(b: Builder, root: Rng): void {
     if (SPECIAL.has(scouted - d)) scouted--;
     const l = b.cabinetLead(rng, lead);
     b.event(l.person as string, "cabinet", "scout_registration", timestampOf(scouted, 10 * 3600), null);
-    for (let k = 1; k <= 13; k++) b.trip(l.driver as string, lead + k, 2 + rng.int(0, 1));
+    // 2 a day: M1 and M5 inside the scouting date's window, M25 never (at most 20 trips there).
+    for (let k = 1; k <= 13; k++) b.trip(l.driver as string, lead + k, 2);
     return [l.sourcePk];
   });
 
@@ -515,7 +516,8 @@ function plant(b: Builder, root: Rng): void {
     const a = b.cabinetLead(rng, first);
     const x = a.driver as string;
     const c = b.cabinetLead(rng, second, { driver: x });
-    for (let k = 1; k <= 13; k++) b.trip(x, second + k, 2 + rng.int(0, 1));
+    // 1 a day: M1 and M5 reached inside both windows, M25 in neither.
+    for (let k = 1; k <= 13; k++) b.trip(x, second + k, 1);
     return [a.sourcePk, c.sourcePk];
   });
 
