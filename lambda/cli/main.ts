@@ -230,9 +230,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       collectRows: false,
       logger,
     });
-    if (flags.json) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
-    else io.stdout(formatSummary(report, outputs));
-    if (!flags.json) for (const warning of report.warnings) io.stderr(`WARNING: ${warning}\n`);
+    if (flags.json) {
+      io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+      for (const warning of report.warnings) io.stderr(`WARNING: ${warning}\n`);
+    } else io.stdout(formatSummary(report, outputs));
     return report.status === "partial" ? 3 : 0;
   } catch (error) {
     io.stderr(`reconcile-cabinet-claims-14d: ${describe(error)}\n`);

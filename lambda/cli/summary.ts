@@ -60,7 +60,7 @@ export function formatSummary(report: Report, outputs: string[] = []): string {
   for (const [name, value] of rows) lines.push(`  ${name.padEnd(24)} ${String(value).padStart(14)}`);
 
   if (report.breakdown.length > 0) {
-    lines.push("", "verdicts (largest amount first)");
+    lines.push("", "verdicts (money at risk first)");
     for (const b of report.breakdown) {
       lines.push(
         `  ${b.verdict.padEnd(15)} ${(b.reason ?? "").padEnd(34)} ${String(b.count).padStart(7)}  ${soles(b.amount).padStart(14)}`,

@@ -6,6 +6,14 @@
 import { AmountSum } from "./amounts.js";
 import type { Metrics, RefreshResult, Report, ReportRow, Verdict } from "./types.js";
 
+const VERDICT_ORDER: Readonly<Record<Verdict, number>> = {
+  STILL_MISSING: 0,
+  WOULD_REFRESH: 1,
+  RESOLVED: 2,
+  INVALID: 3,
+  ALREADY_EXISTS: 4,
+};
+
 export class MetricsAccumulator {
   #processed = 0;
   #counts: Record<Verdict, number> = {
@@ -53,10 +61,19 @@ export class MetricsAccumulator {
     };
   }
 
-  /** Count and amount per verdict and reason, largest amount first (the summary's "top diagnoses"). */
+  /**
+   * Count and amount per verdict and reason: money at risk first (still missing, largest amount first),
+   * then what the run fixed, then what needs no action.
+   */
   breakdown(): Report["breakdown"] {
     return [...this.#breakdown.values()]
       .map((e) => ({ verdict: e.verdict, reason: e.reason, count: e.count, amount: e.amount.toString() }))
-      .sort((a, b) => Number(b.amount) - Number(a.amount) || b.count - a.count);
+      .sort(
+        (a, b) =>
+          VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] ||
+          Number(b.amount) - Number(a.amount) ||
+          b.count - a.count ||
+          (a.reason ?? "").localeCompare(b.reason ?? ""),
+      );
   }
 }

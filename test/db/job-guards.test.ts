@@ -108,7 +108,11 @@ describe("guards around the run", () => {
     const job = (objects = {}) =>
       new ReconcileCabinetClaims14d(db().pool, { objects: { ...TOY_OBJECTS, ...objects } });
     await expect(job().runReconcile({ asOf: AS_OF })).rejects.toThrow(
-      new ContractError("contract: toy.v_achieved has no column achieved_date", "toy.v_achieved", "achieved_date"),
+      new ContractError(
+        "contract: toy.v_achieved has no column achieved_date",
+        "toy.v_achieved",
+        "achieved_date",
+      ),
     );
     await expect(job({ gapView: "toy.v_gap_renamed" }).runReconcile({ asOf: AS_OF })).rejects.toThrow(
       /^contract: toy\.v_gap_renamed does not exist .* \(and 1 more: toy\.v_achieved has no column achieved_date\)$/,
