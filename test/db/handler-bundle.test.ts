@@ -1,7 +1,8 @@
 /**
  * The deployed artefact, not the source: the handler bundled as the stack bundles it, loaded in a fresh
- * `node` process and invoked end to end on the test database (through `DATABASE_URL`, with no bucket: a
- * mock inside the bundle is not possible, and S3 output is optional when `OUTPUT_BUCKET` is unset).
+ * `node` process and invoked end to end on the reference schema with generated data (default object names,
+ * through `DATABASE_URL`, with no bucket: a mock inside the bundle is not possible, and S3 output is
+ * optional when `OUTPUT_BUCKET` is unset).
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -9,13 +10,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type GroundTruth, generate } from "../../reference/generator.js";
 import { bundleHandler } from "../../scripts/bundle-handler.js";
 import { useTestDatabase } from "../support/db.js";
-import { createToySchema, seedToy, TOY_OBJECTS } from "../support/toy-schema.js";
 
 const run = promisify(execFile);
+const AS_OF = "2026-11-20";
 
 /** Imports the bundle, invokes it with each event in argv, prints one `RESULT` line per invocation. */
 const HARNESS = `
@@ -43,23 +44,19 @@ describe("bundled handler (dist/handler/index.mjs as the stack builds it)", () =
   let dir = "";
   let outfile = "";
   let bytes = 0;
+  let truth: GroundTruth | undefined;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "reconcile-bundle-"));
     ({ outfile, bytes } = await bundleHandler(join(dir, "index.mjs")));
-    const client = db().pool as unknown as pg.ClientBase;
-    await createToySchema(client);
-    await seedToy(client, [
-      { driver_id: "stale", lead_date: "2026-11-01", milestone: 1, achieved: "2026-11-02", claim: "stale" },
-      {
-        driver_id: "few-trips",
-        lead_date: "2026-11-01",
-        milestone: 5,
-        achieved: "2026-11-03",
-        trips: { 0: 2 },
-      },
-    ]);
-  });
+    // A fixed as-of: the data and the run agree whatever the clock says.
+    const client = await db().pool.connect();
+    try {
+      truth = await generate(client, { seed: 11, scale: 0.02, asOf: AS_OF });
+    } finally {
+      client.release();
+    }
+  }, 120_000);
 
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -67,7 +64,7 @@ describe("bundled handler (dist/handler/index.mjs as the stack builds it)", () =
 
   it("loads in a fresh node and runs end to end; error names survive minification", async () => {
     // Prepare
-    const events = [{ asOf: "2026-11-10", daysBack: 21, limit: 1000 }, { daysBack: -1 }];
+    const events = [{ asOf: AS_OF, daysBack: 21, limit: 1000 }, { daysBack: -1 }];
     const password = new URL(db().url).password;
     // Act
     const { stdout, stderr } = await run(process.execPath, ["--input-type=module", "-e", HARNESS], {
@@ -77,11 +74,6 @@ describe("bundled handler (dist/handler/index.mjs as the stack builds it)", () =
         EVENTS: JSON.stringify(events),
         DATABASE_URL: db().url,
         DB_SSL_MODE: "disable",
-        GAP_VIEW: TOY_OBJECTS.gapView,
-        CLAIMS_VIEW: TOY_OBJECTS.claimsView,
-        ACHIEVED_VIEW: TOY_OBJECTS.achievedView,
-        PAYMENT_CALC_VIEW: TOY_OBJECTS.paymentCalcView,
-        TRIPS_TABLE: TOY_OBJECTS.tripsTable,
         AWS_REGION: "us-east-1",
         AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
         POWERTOOLS_SERVICE_NAME: "reconcile-bundle-test",
@@ -101,10 +93,10 @@ describe("bundled handler (dist/handler/index.mjs as the stack builds it)", () =
     expect(first.result.outputs).toEqual({});
     expect(first.result).not.toHaveProperty("rows");
     expect(first.result.metrics).toMatchObject({
-      processed: 2,
-      resolved_after_refresh: 1,
-      still_missing: 1,
-      amount_still_missing: "35.00",
+      gaps_found: (truth as GroundTruth).windowRows.length,
+      still_missing: (truth as GroundTruth).byVerdict.afterRefresh.STILL_MISSING ?? 0,
+      resolved_after_refresh: (truth as GroundTruth).byVerdict.afterRefresh.RESOLVED ?? 0,
+      amount_still_missing: (truth as GroundTruth).amountStillMissing,
     });
     expect(second).toEqual({
       ok: false,
@@ -113,7 +105,9 @@ describe("bundled handler (dist/handler/index.mjs as the stack builds it)", () =
     });
     // The same process wrote structured logs and EMF metrics, and never the connection string's password.
     expect(stdout).toContain('"_aws"');
-    expect(stdout).toContain('"StillMissing":1');
+    expect(stdout).toContain(
+      `"StillMissing":${(truth as GroundTruth).byVerdict.afterRefresh.STILL_MISSING ?? 0}`,
+    );
     expect(stdout + stderr).not.toContain(password);
     // For the closing note: size of the artefact and time to import it in this fresh process.
     console.info(`bundle: ${(bytes / 1024).toFixed(0)} KiB, import ${first.importMs.toFixed(0)} ms`);

@@ -24,12 +24,12 @@ import {
   SCHEDULER_EVENT,
   STEP_FUNCTIONS_PAYLOAD,
 } from "../support/lambda-events.js";
+import { createLoginRole, type LoginRole } from "../support/login-role.js";
 import { captureS3 } from "../support/s3-capture.js";
 import { createToySchema, seedToy, TOY_OBJECTS, type ToyLead } from "../support/toy-schema.js";
 
 const BUCKET = "reconcile-reports-test";
 const SECRET_ID = "arn:aws:secretsmanager:us-east-1:123456789012:secret:reconcile/db-AbCdEf";
-const ROLE = `reconcile_lambda_${randomBytes(4).toString("hex")}`;
 const PASSWORD = `pw-${randomBytes(12).toString("hex")}`;
 const ROTATED_PASSWORD = `rot-${randomBytes(12).toString("hex")}`;
 const WRONG_PASSWORD = `wrong-${randomBytes(12).toString("hex")}`;
@@ -89,6 +89,7 @@ describe("Lambda handler on PostgreSQL", () => {
   let port = 5432;
   let today = "";
   let secretPassword = PASSWORD;
+  let role: LoginRole;
 
   const env = (over: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
     DB_SECRET_ID: SECRET_ID,
@@ -110,7 +111,7 @@ describe("Lambda handler on PostgreSQL", () => {
       engine: "postgres",
       host: "127.0.0.1",
       port,
-      username: ROLE,
+      username: role.name,
       password,
       dbname: db().name,
       dbInstanceIdentifier: "reconcile-test",
@@ -148,12 +149,8 @@ describe("Lambda handler on PostgreSQL", () => {
     vi.stubEnv("AWS_REGION", "us-east-1");
     vi.stubEnv("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
     port = Number(new URL(db().url).port);
+    role = await createLoginRole(db().url, PASSWORD);
     await asAdmin(async (client) => {
-      await client.query(
-        `CREATE ROLE ${client.escapeIdentifier(ROLE)} LOGIN PASSWORD ${client.escapeLiteral(PASSWORD)}`,
-      );
-      // PostgreSQL 17+: MAINTAIN (REFRESH MATERIALIZED VIEW) without owning the views, as in production.
-      await client.query(`GRANT pg_maintain TO ${client.escapeIdentifier(ROLE)}`);
       const { rows } = await client.query<{ today: string }>(
         "SELECT to_char((now() AT TIME ZONE 'America/Lima')::date, 'YYYY-MM-DD') AS today",
       );
@@ -162,11 +159,7 @@ describe("Lambda handler on PostgreSQL", () => {
   });
 
   afterAll(async () => {
-    await asAdmin(async (client) => {
-      await client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1", [ROLE]);
-      await client.query(`DROP OWNED BY ${client.escapeIdentifier(ROLE)}`);
-      await client.query(`DROP ROLE ${client.escapeIdentifier(ROLE)}`);
-    });
+    await role?.drop();
     secrets.restore();
     s3.mock.restore();
     vi.unstubAllEnvs();
@@ -177,19 +170,16 @@ describe("Lambda handler on PostgreSQL", () => {
     secrets.reset();
     secretPassword = PASSWORD;
     secrets.on(GetSecretValueCommand).callsFake(async () => secretValue(secretPassword));
+    await role.setPassword(PASSWORD);
     await asAdmin(async (client) => {
-      await client.query(
-        `ALTER ROLE ${client.escapeIdentifier(ROLE)} PASSWORD ${client.escapeLiteral(PASSWORD)}`,
-      );
       await createToySchema(client);
       await seedToy(client, situations(addDays(today, -5)));
-      const role = client.escapeIdentifier(ROLE);
-      await client.query(`GRANT USAGE ON SCHEMA toy TO ${role}`);
-      await client.query(`GRANT SELECT ON ALL TABLES IN SCHEMA toy TO ${role}`);
       // The toy schema's event trigger logs each REFRESH as the refreshing user.
-      await client.query(`GRANT INSERT ON toy.refresh_log TO ${role}`);
-      await client.query(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA toy TO ${role}`);
+      const r = client.escapeIdentifier(role.name);
+      await client.query(`GRANT INSERT ON toy.refresh_log TO ${r}`);
+      await client.query(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA toy TO ${r}`);
     });
+    await role.grantRead(["toy"]);
   });
 
   describe("sample events", () => {
@@ -416,14 +406,8 @@ describe("Lambda handler on PostgreSQL", () => {
       const handler = createHandler({ env: env() });
       expect((await invoke(handler, { dryRun: true })).result?.status).toBe("completed");
       // Rotate: new password in the database and in the secret; existing sessions are gone.
-      await asAdmin(async (client) => {
-        await client.query(
-          `ALTER ROLE ${client.escapeIdentifier(ROLE)} PASSWORD ${client.escapeLiteral(ROTATED_PASSWORD)}`,
-        );
-        await client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1", [
-          ROLE,
-        ]);
-      });
+      await role.setPassword(ROTATED_PASSWORD);
+      await role.terminateSessions();
       secretPassword = ROTATED_PASSWORD;
       const { result, error } = await invoke(handler, { dryRun: true });
       expect(error).toBeUndefined();
@@ -445,7 +429,7 @@ describe("Lambda handler on PostgreSQL", () => {
       secrets.reset();
       secrets
         .on(GetSecretValueCommand)
-        .resolves({ SecretString: JSON.stringify({ host: "h", username: ROLE }) });
+        .resolves({ SecretString: JSON.stringify({ host: "h", username: role.name }) });
       const { error } = await invoke(createHandler({ env: env() }), {});
       expect(error?.name).toBe(ERROR_NAMES.credentials);
       expect(error?.message).toBe(`secret ${SECRET_ID} is malformed: key "password" is missing`);
