@@ -48,6 +48,8 @@ export class ExampleStateMachine extends Construct {
         maxDelay: Duration.minutes(5),
         jitterStrategy: sfn.JitterType.FULL,
       })
+      // The report upload failed after the database work was done: one more try is cheap.
+      .addRetry({ errors: [ERROR_NAMES.output], interval: Duration.seconds(10), maxAttempts: 1 })
       // Reserved concurrency is 1: a scheduled run is in progress. Wait for it to finish.
       .addRetry({
         errors: ["Lambda.TooManyRequestsException"],

@@ -11,21 +11,12 @@ import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { ENV } from "../lambda/aws/env-names.js";
+import { BUNDLE_TARGET, ESM_REQUIRE_BANNER, EXTERNAL_MODULES, HANDLER_ENTRY } from "./bundling.js";
 import type { ObjectNameKey } from "./config.js";
 
-/** The handler the function runs (`export const handler` in this file). */
-export const HANDLER_ENTRY = fileURLToPath(new URL("../lambda/aws/handler.ts", import.meta.url));
 const LOCK_FILE = fileURLToPath(new URL("../package-lock.json", import.meta.url));
 
-/**
- * ESM bundles have no `require`; CommonJS dependencies (pg, parts of the AWS SDK) call it. This banner
- * gives them one. Exported so that a test of the bundle builds it exactly as the stack does.
- */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);";
-
-/** `pg` imports `pg-native` only when asked for its native client, which the job never does. */
-export const EXTERNAL_MODULES = ["pg-native"];
+export { ESM_REQUIRE_BANNER, EXTERNAL_MODULES, HANDLER_ENTRY } from "./bundling.js";
 
 /** Where the Lambda runtime keeps its CA bundle, which includes the Amazon RDS certificate authorities. */
 export const LAMBDA_CA_BUNDLE = "/var/runtime/ca-cert.pem";
@@ -121,6 +112,7 @@ export class ReconcileFunction extends Construct {
       },
       bundling: {
         format: OutputFormat.ESM,
+        target: BUNDLE_TARGET,
         mainFields: ["module", "main"],
         banner: ESM_REQUIRE_BANNER,
         externalModules: EXTERNAL_MODULES,

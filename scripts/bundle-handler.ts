@@ -13,15 +13,10 @@ import { stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
+import { BUNDLE_TARGET, ESM_REQUIRE_BANNER, EXTERNAL_MODULES, HANDLER_ENTRY } from "../infra/bundling.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-export const HANDLER_ENTRY = join(ROOT, "lambda/aws/handler.ts");
 export const DEFAULT_OUTFILE = join(ROOT, "dist/handler/index.mjs");
-
-/** Same as the stack's bundling options (infra/reconcile-function.ts). */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);";
-export const EXTERNAL_MODULES = ["pg-native"];
 
 export interface BundleResult {
   outfile: string;
@@ -35,7 +30,7 @@ export async function bundleHandler(outfile: string = DEFAULT_OUTFILE): Promise<
     bundle: true,
     platform: "node",
     format: "esm",
-    target: "node22",
+    target: BUNDLE_TARGET,
     mainFields: ["module", "main"],
     minify: true,
     keepNames: true,

@@ -337,7 +337,7 @@ describe("example state machine", () => {
     expect(definition.States.RunReconcile).toMatchObject({ Type: "Task", Resource: `<${ids.fn}.Arn>` });
   });
 
-  it("retries DatabaseUnavailableError with backoff and no other job error", () => {
+  it("retries DatabaseUnavailableError with backoff, OutputError once, and no other job error", () => {
     const retries: Array<{ ErrorEquals: string[] } & Record<string, unknown>> =
       definition.States.RunReconcile.Retry;
     const db = retries.find((r) => r.ErrorEquals.includes(ERROR_NAMES.databaseUnavailable));
@@ -347,8 +347,13 @@ describe("example state machine", () => {
       BackoffRate: 2,
       MaxAttempts: 3,
     });
+    expect(retries.find((r) => r.ErrorEquals.includes(ERROR_NAMES.output))).toMatchObject({
+      ErrorEquals: ["OutputError"],
+      MaxAttempts: 1,
+    });
     const retried = retries.flatMap((r) => r.ErrorEquals);
-    for (const name of Object.values(ERROR_NAMES).filter((n) => n !== ERROR_NAMES.databaseUnavailable)) {
+    const transient: string[] = [ERROR_NAMES.databaseUnavailable, ERROR_NAMES.output];
+    for (const name of Object.values(ERROR_NAMES).filter((n) => !transient.includes(n))) {
       expect(retried).not.toContain(name);
     }
     expect(retried).not.toContain("States.ALL");
