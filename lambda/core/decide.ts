@@ -11,6 +11,7 @@ import type {
   GapRow,
   InvalidReason,
   LookFacts,
+  ReportRow,
   Verdict,
 } from "./types.js";
 
@@ -95,14 +96,11 @@ export function diagnose(
   };
 }
 
-export interface Decision {
-  readonly classification: Classification;
-  readonly verdict: Verdict;
-  readonly invalid_reason: InvalidReason | null;
-  readonly diagnosis: Diagnosis | null;
-  readonly detail: string | null;
-  readonly reclassified: boolean;
-}
+/** What the job decides about a row: the report row's decision columns. */
+export type Decision = Pick<
+  ReportRow,
+  "classification" | "verdict" | "invalid_reason" | "diagnosis" | "detail" | "reclassified"
+>;
 
 export interface DecideContext {
   readonly dryRun: boolean;

@@ -4,21 +4,13 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { dateIn, reportKey, s3Sink } from "../../lambda/aws/s3-sink.js";
 import type { Report, ReportHead, ReportRow } from "../../lambda/core/types.js";
 import { OutputError } from "../../lambda/errors.js";
+import { parseRunParameters } from "../../lambda/params.js";
 import { captureS3 } from "../support/s3-capture.js";
 
 const head: ReportHead = {
   run_id: "0b5e7c1e-run",
   as_of: "2026-11-24",
-  parameters: {
-    daysBack: 21,
-    limit: 1000,
-    onlyGaps: false,
-    dryRun: false,
-    onlyMilestone: null,
-    weekStart: null,
-    forceRefresh: false,
-    asOf: null,
-  },
+  parameters: parseRunParameters({}),
   // 03:30 UTC is still the 23rd in Lima (UTC-5): the partition is the business day, not UTC's.
   started_at: "2026-11-24T03:30:00.000Z",
   row_columns: ["ord", "driver_id", "lead_date", "milestone_value", "verdict", "detail", "amount"],

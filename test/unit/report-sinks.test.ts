@@ -6,6 +6,7 @@ import { text } from "node:stream/consumers";
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 import type { Report, ReportHead, ReportRow } from "../../lambda/core/types.js";
+import { parseRunParameters } from "../../lambda/params.js";
 import { csvSink } from "../../lambda/report/csv-sink.js";
 import { fileSink } from "../../lambda/report/file-sink.js";
 import { jsonSink } from "../../lambda/report/json-sink.js";
@@ -13,16 +14,7 @@ import { jsonSink } from "../../lambda/report/json-sink.js";
 const head: ReportHead = {
   run_id: "r-1",
   as_of: "2026-11-24",
-  parameters: {
-    daysBack: 21,
-    limit: 1000,
-    onlyGaps: false,
-    dryRun: false,
-    onlyMilestone: null,
-    weekStart: null,
-    forceRefresh: false,
-    asOf: null,
-  },
+  parameters: parseRunParameters({}),
   started_at: "2026-11-24T10:00:00.000Z",
   row_columns: ["ord", "driver_id", "lead_date", "milestone_value", "detail", "reclassified", "amount"],
 };
