@@ -13,8 +13,8 @@
 --    total is inflated (failure mode 3);
 --  * lead_date is the earliest lead event, which can be an earlier scouting registration (failure mode 4).
 CREATE OR REPLACE VIEW ops.v_payment_calculation AS
-SELECT pl.person_key,
-       cd.driver_id,
+SELECT who.person_key,
+       who.driver_id,
        pl.origin_tag,
        r.id AS rule_id,
        r.name AS rule_name,
@@ -27,13 +27,26 @@ SELECT pl.person_key,
        COALESCE(a.trips_counted, 0)::integer AS trips_counted,
        a.achieved_date IS NOT NULL AS milestone_achieved,
        a.achieved_date
-  FROM ops.v_person_lead_dates pl
+  -- Persons with their current driver, and persons without any driver link (driver_id NULL). Driving the
+  -- view from the person -> driver link lets a filter on driver_id use identity_person_driver_driver_idx
+  -- (and drop the NULL branch) instead of computing every person first.
+  FROM (SELECT cd.person_key, cd.driver_id
+          FROM ops.v_person_current_driver cd
+        UNION ALL
+        SELECT DISTINCT e.person_key, NULL::text
+          FROM public.lead_events e
+         WHERE NOT EXISTS (SELECT 1 FROM public.identity_person_driver pd WHERE pd.person_key = e.person_key)
+       ) who
+ CROSS JOIN LATERAL (
+        SELECT e.origin_tag, min(e.event_at)::date AS lead_date
+          FROM public.lead_events e
+         WHERE e.person_key = who.person_key
+         GROUP BY e.origin_tag) pl
   JOIN public.payment_rules r
     ON r.origin_tag = pl.origin_tag
    AND r.is_active
    AND (r.valid_from IS NULL OR pl.lead_date >= r.valid_from)
    AND (r.valid_to IS NULL OR pl.lead_date <= r.valid_to)
-  LEFT JOIN ops.v_person_current_driver cd ON cd.person_key = pl.person_key
   LEFT JOIN LATERAL (
         SELECT min(x.day) FILTER (WHERE x.running_total >= r.milestone_trips
                                     AND x.day < pl.lead_date + r.window_days) AS achieved_date,
@@ -43,7 +56,7 @@ SELECT pl.person_key,
                   JOIN LATERAL (
                         SELECT ops.parse_date_file(s.date_file) AS day, s.count_orders_completed AS n
                           FROM public.summary_daily s
-                         WHERE s.driver_id = cd.driver_id
+                         WHERE s.driver_id = who.driver_id
                            AND s.date_file LIKE '__-__-____'
                            AND ops.parse_date_file(s.date_file) >= pl.lead_date
                            AND ops.parse_date_file(s.date_file) < pl.lead_date + r2.window_days) t ON true
@@ -56,15 +69,28 @@ SELECT pl.person_key,
        ) a ON true;
 
 -- Canonical "achieved" per (driver, milestone), from every cabinet rule (partner and scout): achieved when
--- any rule is, on the earliest achieved date.
+-- any rule is, on the earliest achieved date. Written as one representative link per driver plus a LATERAL
+-- aggregate, not as a GROUP BY over the whole calculation: a filter on driver_id, including a semi-join
+-- such as `driver_id IN (SELECT ...)`, then reaches the index instead of waiting for every driver.
 CREATE OR REPLACE VIEW ops.v_cabinet_milestones_achieved_from_payment_calc AS
-SELECT p.driver_id,
-       p.milestone_trips AS milestone_value,
-       bool_or(p.milestone_achieved) AS achieved_flag,
-       min(p.achieved_date) AS achieved_date,
-       count(*)::integer AS rule_rows
-  FROM ops.v_payment_calculation p
- WHERE p.origin_tag = 'cabinet'
-   AND p.driver_id IS NOT NULL
-   AND p.milestone_trips IN (1, 5, 25)
- GROUP BY p.driver_id, p.milestone_trips;
+SELECT cd.driver_id,
+       a.milestone_value,
+       a.achieved_flag,
+       a.achieved_date,
+       a.rule_rows
+  FROM ops.v_person_current_driver cd
+ CROSS JOIN LATERAL (
+        SELECT p.milestone_trips AS milestone_value,
+               bool_or(p.milestone_achieved) AS achieved_flag,
+               min(p.achieved_date) AS achieved_date,
+               count(*)::integer AS rule_rows
+          FROM ops.v_payment_calculation p
+         WHERE p.driver_id = cd.driver_id
+           AND p.origin_tag = 'cabinet'
+           AND p.milestone_trips IN (1, 5, 25)
+         GROUP BY p.milestone_trips) a
+ WHERE NOT EXISTS (
+         SELECT 1
+           FROM ops.v_person_current_driver o
+          WHERE o.driver_id = cd.driver_id
+            AND o.person_key < cd.person_key);

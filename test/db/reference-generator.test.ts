@@ -67,6 +67,30 @@ describe("generated data, seed 1, scale 1, as of the database's CURRENT_DATE", (
     expect(truth.staleMvGaps).toBe(6);
   });
 
+  it("pushes a filter on driver_id into the live views (no scan of the whole history)", async () => {
+    const { rows } = await db().pool.query<{ d: string[] }>(
+      `SELECT array_agg(DISTINCT driver_id) AS d FROM ops.v_cabinet_claims_gap_14d WHERE lead_date >= $1::date - 21`,
+      [truth.asOf],
+    );
+    const drivers = rows[0]?.d ?? [];
+    const plan = async (sql: string, values: unknown[] = []) =>
+      (await db().pool.query(`EXPLAIN ${sql}`, values)).rows.map((r) => r["QUERY PLAN"]).join("\n");
+    await db().pool.query(
+      "CREATE TEMP TABLE IF NOT EXISTS window_drivers AS SELECT unnest($1::text[]) AS driver_id",
+      [drivers],
+    );
+    await db().pool.query("ANALYZE window_drivers");
+    for (const view of ["ops.v_cabinet_milestones_achieved_from_payment_calc", "ops.v_payment_calculation"]) {
+      for (const [filter, values] of [
+        ["driver_id = ANY($1::text[])", [drivers]],
+        ["driver_id IN (SELECT driver_id FROM window_drivers)", []],
+      ] as const) {
+        const text = await plan(`SELECT * FROM ${view} WHERE ${filter}`, [...values]);
+        expect(text, `${view} WHERE ${filter}`).not.toMatch(/Seq Scan on summary_daily\b/);
+      }
+    }
+  });
+
   it("runs the runbook's queries unchanged; a refresh in order drops query 1's gaps by the stale-MV gaps", async () => {
     // Prepare / Assess the data as generated
     const before = await query1(db().pool);
