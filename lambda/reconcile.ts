@@ -130,14 +130,22 @@ export class ReconcileCabinetClaims14d {
       );
     }
     let broken: unknown;
+    // A checked-out client has no pool listener: when its socket dies (backend terminated, failover) `pg`
+    // emits 'error' on it, and with no listener that is an uncaught exception that ends the process. The
+    // pending query is rejected anyway; here the loss is only recorded, so the client is destroyed.
+    const onLost = (error: Error) => {
+      broken ??= error;
+    };
+    client.on("error", onLost);
     try {
       return await runner.execute(client);
     } catch (error) {
-      if (isConnectionError(error)) broken = error;
+      if (isConnectionError(error)) broken ??= error;
       await Promise.allSettled((run.sinks ?? []).map((sink) => sink.abort(error)));
       throw asReconcileError(error, "reconcile run");
     } finally {
       await release(client, broken);
+      client.off("error", onLost);
     }
   }
 }
