@@ -23,9 +23,13 @@ export interface BundleResult {
   bytes: number;
 }
 
-export async function bundleHandler(outfile: string = DEFAULT_OUTFILE): Promise<BundleResult> {
+/** Bundles `entry` (default: the handler) with the deployed settings; the benchmark bundles a minimal one too. */
+export async function bundleHandler(
+  outfile: string = DEFAULT_OUTFILE,
+  entry: string = HANDLER_ENTRY,
+): Promise<BundleResult> {
   await build({
-    entryPoints: [HANDLER_ENTRY],
+    entryPoints: [entry],
     outfile,
     bundle: true,
     platform: "node",

