@@ -458,6 +458,13 @@ class Run {
     onPage?: () => Promise<void>,
   ): Promise<void> {
     const cursor = client.query(new Cursor<RawRow>(text));
+    // Once the cursor has failed (a query error, or the connection lost under it) its portal is gone and
+    // pg-cursor has already sent Sync; close() would then wait for a ReadyForQuery that a dead connection
+    // never sends, and the run would hang instead of failing.
+    let failed = false;
+    cursor.on("error", () => {
+      failed = true;
+    });
     try {
       for (;;) {
         const page = await this.#read(() => cursor.read(this.options.pageSize));
@@ -472,7 +479,7 @@ class Run {
         if (!go || page.length < this.options.pageSize) break;
       }
     } finally {
-      await cursor.close().catch(() => undefined);
+      if (!failed) await cursor.close().catch(() => undefined);
     }
   }
 

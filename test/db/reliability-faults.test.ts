@@ -5,10 +5,10 @@
  * or a recorded failure), leaves no lock, no session and no report that reads as complete, and that the
  * next run completes.
  */
-import { mkdtemp, readdir } from "node:fs/promises";
+import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type pg from "pg";
+import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Report, ReportRow, ReportSink } from "../../lambda/core/types.js";
 import { DatabaseUnavailableError } from "../../lambda/errors.js";
@@ -76,6 +76,38 @@ function slowAbort(): ReportSink {
   };
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const watching = new Set<(error: unknown) => void>();
+
+/** Collects uncaught exceptions (vitest reports them too, but after the test, without saying which). */
+function watchUncaught(): { stop(): unknown[] } {
+  const seen: unknown[] = [];
+  const listener = (error: unknown) => seen.push(error);
+  process.prependListener("uncaughtException", listener);
+  watching.add(listener);
+  return {
+    stop() {
+      process.removeListener("uncaughtException", listener);
+      watching.delete(listener);
+      return seen;
+    },
+  };
+}
+
+/**
+ * Settles a run into its report or its error, so a test can act while it runs and assess after; a run
+ * still going 10 s after it started is a hang, reported as such instead of a test timeout.
+ */
+function settle<T>(promise: Promise<T>): Promise<{ value?: T; error?: unknown }> {
+  const hang = sleep(10_000).then(() => ({ error: new Error("run still going 10 s after the fault: hung") }));
+  const settled = promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+  return Promise.race([settled, hang]);
+}
+
 async function mvRows(client: pg.Pool, view: string): Promise<string[]> {
   const { rows } = await client.query<{ k: string }>(
     `SELECT driver_id || '/' || milestone_value AS k FROM ${view} ORDER BY 1`,
@@ -95,6 +127,8 @@ describe("faults during a run", () => {
   });
 
   afterEach(async () => {
+    for (const listener of watching) process.removeListener("uncaughtException", listener);
+    watching.clear();
     await pool?.end();
   });
 
@@ -112,27 +146,20 @@ describe("faults during a run", () => {
       const sinks = [fileSink(join(dir, "r.json"), "json"), fileSink(join(dir, "r.csv"), "csv"), slowAbort()];
 
       // A lost connection must reach the run as an error, never crash the process (Lambda, CLI).
-      const uncaught: unknown[] = [];
-      const onUncaught = (error: unknown) => uncaught.push(error);
-      process.prependListener("uncaughtException", onUncaught);
+      const uncaught = watchUncaught();
 
       // Act: start the run, wait for its REFRESH, kill its backend.
-      const run = job().runReconcile({ asOf: AS_OF }, { sinks });
-      const outcome = run.then(
-        (report) => ({ report, error: undefined }),
-        (error: unknown) => ({ report: undefined, error }),
-      );
+      const outcome = settle(job().runReconcile({ asOf: AS_OF }, { sinks }));
       const pid = await waitForJobStatement(db().pool, db().name, LOWER_REFRESH);
       const killedAt = Date.now();
       // While a concurrent refresh runs, readers still see the previous rows.
       if (mode === "concurrently") expect(await mvRows(db().pool, "toy.mv_lower")).toEqual(before);
       await db().pool.query("SELECT pg_terminate_backend($1)", [pid]);
-      const { report, error } = await outcome;
-      await new Promise((resolve) => setTimeout(resolve, 300)); // the slow abort, and the socket's end
-      process.removeListener("uncaughtException", onUncaught);
+      const { value: report, error } = await outcome;
+      await sleep(300); // the slow abort, and the socket's end
 
       // Assess: a named, retryable error, soon after the kill, and nothing thrown outside the run.
-      expect(uncaught).toEqual([]);
+      expect(uncaught.stop()).toEqual([]);
       expect(report).toBeUndefined();
       expect(error).toBeInstanceOf(DatabaseUnavailableError);
       expect((error as DatabaseUnavailableError).transient).toBe(true);
@@ -154,5 +181,156 @@ describe("faults during a run", () => {
       expect(next.status).toBe("completed");
       expect(verdicts(next)).toMatchObject({ "stale-1": "RESOLVED", "stale-5": "RESOLVED" });
     });
+  });
+  it("a crash between refresh and report: refreshes stay committed, no report, the next run agrees", async () => {
+    // Prepare: the final query (after the refresh, before any row reaches the report) takes 60 s.
+    await setKnobs(db().pool, { paymentCalcSleepMs: 60_000 });
+    const dir = await mkdtemp(join(tmpdir(), "reliability-crash-"));
+    const sinks = [fileSink(join(dir, "r.json"), "json"), fileSink(join(dir, "r.csv"), "csv")];
+    const uncaught = watchUncaught();
+
+    // Act: kill the session while it computes the verdicts.
+    const outcome = settle(job().runReconcile({ asOf: AS_OF }, { sinks }));
+    // The only statement that sleeps in the payment calculation after the refresh is the final one.
+    const pid = await waitForJobStatement(db().pool, db().name, "^WITH achieved AS");
+    await db().pool.query("SELECT pg_terminate_backend($1)", [pid]);
+    const { error } = await outcome;
+
+    // Assess: the run failed by name; every refresh had committed in its own transaction, in order.
+    expect(uncaught.stop()).toEqual([]);
+    expect(error).toBeInstanceOf(DatabaseUnavailableError);
+    expect(await refreshLog(db().pool as unknown as pg.ClientBase)).toEqual([
+      "toy.mv_achieved",
+      "toy.mv_lower",
+      "toy.mv_upper",
+    ]);
+    expect(await mvRows(db().pool, "toy.v_claims")).toEqual(["stale-1/1", "stale-5/5"]);
+    // No report at all rather than a report that reads as complete.
+    expect(await readdir(dir)).toEqual([]);
+    expect(await advisoryLocks(db().pool)).toBe(0);
+    expect(pool.totalCount).toBe(0);
+
+    // The next run sees the claims the crashed run's refresh brought in, and explains the rest the same.
+    await setKnobs(db().pool, { paymentCalcSleepMs: 0 });
+    const next = await job().runReconcile({ asOf: AS_OF });
+    expect(next.status).toBe("completed");
+    expect(verdicts(next)).toEqual({
+      "stale-1": "ALREADY_EXISTS",
+      "stale-5": "ALREADY_EXISTS",
+      "few-trips": "STILL_MISSING TRIPS_OUTSIDE_WINDOW",
+      "no-calc": "STILL_MISSING NO_PAYMENT_CALCULATION",
+    });
+  });
+
+  it("running twice: the same verdicts, diagnoses and details for every unresolved row", async () => {
+    const first = await job().runReconcile({ asOf: AS_OF });
+    const second = await job().runReconcile({ asOf: AS_OF });
+    expect(verdicts(first)).toMatchObject({ "stale-1": "RESOLVED", "stale-5": "RESOLVED" });
+    expect(verdicts(second)).toMatchObject({ "stale-1": "ALREADY_EXISTS", "stale-5": "ALREADY_EXISTS" });
+    const unresolved = (report: Report) =>
+      (report.rows ?? [])
+        .filter((r) => r.verdict === "STILL_MISSING" || r.verdict === "INVALID")
+        .map(({ ord: _ord, ...row }) => row);
+    expect(unresolved(first)).toHaveLength(2);
+    expect(unresolved(second)).toEqual(unresolved(first));
+    expect(second.metrics).toMatchObject({
+      still_missing: first.metrics.still_missing,
+      amount_still_missing: first.metrics.amount_still_missing,
+      gaps_found: first.metrics.gaps_found,
+    });
+    // A dry run twice is the same report, row for row: it changes nothing.
+    const dry = [
+      await job().runReconcile({ asOf: AS_OF, dryRun: true }),
+      await job().runReconcile({ asOf: AS_OF, dryRun: true }),
+    ];
+    expect(dry[1]?.rows).toEqual(dry[0]?.rows);
+  });
+
+  it("a refresh blocked past lock_timeout: recorded, its dependant skipped, the independent view refreshed", async () => {
+    // Prepare: another session holds ACCESS EXCLUSIVE on the lower claims view (an open plain refresh).
+    const blocker = new pg.Client({ connectionString: db().url });
+    await blocker.connect();
+    const started = Date.now();
+    let report: Report;
+    try {
+      await blocker.query("BEGIN");
+      await blocker.query("REFRESH MATERIALIZED VIEW toy.mv_lower");
+      // Act
+      report = await job({ refreshLockTimeoutMs: 500 }).runReconcile({ asOf: AS_OF });
+    } finally {
+      await blocker.query("ROLLBACK");
+      await blocker.end();
+    }
+    // Assess: one failure, waited for no longer than its lock_timeout.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(report.status).toBe("completed");
+    expect(report.refreshed_views.map((r) => [r.name, r.ok, r.error])).toEqual([
+      ["toy.mv_achieved", true, null],
+      ["toy.mv_lower", false, "canceling statement due to lock timeout"],
+      ["toy.mv_upper", false, "skipped: toy.mv_lower failed"],
+    ]);
+    expect(report.metrics).toMatchObject({
+      refresh_failures: 1,
+      refreshed_views: 1,
+      resolved_after_refresh: 0,
+    });
+    expect(new Set(report.rows?.map((r) => `${r.verdict} ${r.diagnosis}`))).toEqual(
+      new Set(["STILL_MISSING REFRESH_FAILED"]),
+    );
+    expect(await refreshLog(db().pool as unknown as pg.ClientBase)).toEqual(["toy.mv_achieved"]);
+    expect(await advisoryLocks(db().pool)).toBe(0);
+  });
+
+  it("a refresh slower than the time budget: partial before the deadline, report written, lock free", async () => {
+    // Prepare: the lower view would take 60 s; the caller gives the run 5 s.
+    await setKnobs(db().pool, { refreshSleepMs: 60_000 });
+    const dir = await mkdtemp(join(tmpdir(), "reliability-budget-"));
+    const deadline = Date.now() + 5_000;
+    // Act
+    const report = await job().runReconcile(
+      { asOf: AS_OF },
+      { deadline, sinks: [fileSink(join(dir, "r.json"), "json")] },
+    );
+    // Assess
+    expect(Date.now()).toBeLessThan(deadline);
+    expect(report.status).toBe("partial");
+    expect(report.refreshed_views.map((r) => [r.name, r.ok])).toEqual([
+      ["toy.mv_achieved", true],
+      ["toy.mv_lower", false],
+      ["toy.mv_upper", false],
+    ]);
+    expect(report.refreshed_views[1]?.error).toMatch(/statement timeout/);
+    // Every analysed row is still decided and written; the file says partial.
+    expect(report.metrics.processed).toBe(LEADS.length);
+    expect(await readdir(dir)).toEqual(["r.json"]);
+    const written = JSON.parse(await readFile(join(dir, "r.json"), "utf8")) as Report;
+    expect(written.status).toBe("partial");
+    expect(written.rows).toHaveLength(LEADS.length);
+    expect(await advisoryLocks(db().pool)).toBe(0);
+    expect(await mvRows(db().pool, "toy.mv_lower")).toEqual([]);
+  });
+  it("a final query slower than the time budget: partial, the rows not decided are not invented, lock free", async () => {
+    // Prepare: the refresh is quick, the post-refresh query would take 60 s; the run gets 6 s.
+    await setKnobs(db().pool, { paymentCalcSleepMs: 60_000 });
+    const dir = await mkdtemp(join(tmpdir(), "reliability-budget-"));
+    const deadline = Date.now() + 6_000;
+    // Act
+    const { value: report, error } = await settle(
+      job().runReconcile({ asOf: AS_OF }, { deadline, sinks: [fileSink(join(dir, "r.json"), "json")] }),
+    );
+    // Assess
+    expect(error).toBeUndefined();
+    // Statements are capped at the deadline; writing the report follows it (the handler's safety margin,
+    // at least 3 s before Lambda's own deadline, is there for that).
+    expect(Date.now()).toBeLessThan(deadline + 1_000);
+    expect(report?.status).toBe("partial");
+    expect(report?.warnings.join("\n")).toMatch(/time budget exhausted/);
+    expect(report?.metrics).toMatchObject({ gaps_found: LEADS.length, processed: 0, refreshed_views: 3 });
+    const written = JSON.parse(await readFile(join(dir, "r.json"), "utf8")) as Report;
+    expect(written.status).toBe("partial");
+    expect(await advisoryLocks(db().pool)).toBe(0);
+    // The session was cleaned and returned, not lost.
+    expect(pool.totalCount).toBe(1);
+    expect((await job().runReconcile({ asOf: AS_OF, dryRun: true })).status).toBe("completed");
   });
 });

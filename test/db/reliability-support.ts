@@ -94,8 +94,9 @@ export async function jobSessions(client: Queryable, database: string): Promise<
 }
 
 /**
- * Waits until a session of the job runs a statement matching `pattern` (e.g. `^REFRESH`), and returns its
- * pid. Throws after `timeoutMs`.
+ * Waits until a session of the job runs a statement matching `pattern` (e.g. `^REFRESH`) and sleeps in
+ * one of the knobs' `pg_sleep` (so a fast statement that merely matches is never the one picked), and
+ * returns its pid. `pg_stat_activity.query` holds only the first 1 kB of the text. Throws after `timeoutMs`.
  */
 export async function waitForJobStatement(
   client: Queryable,
@@ -107,11 +108,20 @@ export async function waitForJobStatement(
   for (;;) {
     const { rows } = await client.query<{ pid: number }>(
       `SELECT pid FROM pg_stat_activity
-        WHERE application_name = $1 AND datname = $2 AND state = 'active' AND query ~ $3`,
+        WHERE application_name = $1 AND datname = $2 AND state = 'active' AND query ~ $3
+          AND wait_event = 'PgSleep'`,
       [JOB_APPLICATION, database, pattern],
     );
     if (rows[0]) return rows[0].pid;
-    if (Date.now() > until) throw new Error(`no job statement matching ${pattern} within ${timeoutMs} ms`);
+    if (Date.now() > until) {
+      const seen = await client.query<{ state: string; query: string }>(
+        "SELECT state, left(query, 200) AS query FROM pg_stat_activity WHERE application_name = $1 AND datname = $2",
+        [JOB_APPLICATION, database],
+      );
+      throw new Error(
+        `no job statement matching ${pattern} within ${timeoutMs} ms; the job's sessions: ${JSON.stringify(seen.rows)}`,
+      );
+    }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
