@@ -6,10 +6,12 @@
  * next run completes.
  */
 import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { main } from "../../lambda/cli/main.js";
 import type { Report, ReportRow, ReportSink } from "../../lambda/core/types.js";
 import { DatabaseUnavailableError } from "../../lambda/errors.js";
 import { ReconcileCabinetClaims14d } from "../../lambda/reconcile.js";
@@ -332,5 +334,135 @@ describe("faults during a run", () => {
     // The session was cleaned and returned, not lost.
     expect(pool.totalCount).toBe(1);
     expect((await job().runReconcile({ asOf: AS_OF, dryRun: true })).status).toBe("completed");
+  });
+});
+
+/** A loopback port nothing listens on (a stopped server). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A server that accepts TCP connections and then does `answer` (nothing: a black hole). */
+async function fakeServer(
+  answer: (socket: Socket) => void = () => undefined,
+): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("error", () => undefined);
+    socket.once("data", () => answer(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** The FATAL a PostgreSQL that is starting up (or shutting down) sends instead of accepting a session. */
+function startingUp(socket: Socket): void {
+  const fields = Buffer.concat(
+    [
+      ["S", "FATAL"],
+      ["V", "FATAL"],
+      ["C", "57P03"],
+      ["M", "the database system is starting up"],
+    ]
+      .map(([code, text]) => Buffer.from(`${code}${text}\0`))
+      .concat(Buffer.from("\0")),
+  );
+  const header = Buffer.alloc(5);
+  header.write("E", 0);
+  header.writeInt32BE(fields.length + 4, 1);
+  socket.end(Buffer.concat([header, fields]));
+}
+
+describe("database down at start", () => {
+  const PASSWORD = "down-at-start-pw-8c1f";
+  const url = (port: number) => `postgres://reconcile:${PASSWORD}@127.0.0.1:${port}/reconcile`;
+
+  async function runAgainst(port: number) {
+    const dir = await mkdtemp(join(tmpdir(), "reliability-down-"));
+    const pool = new pg.Pool({ connectionString: url(port), connectionTimeoutMillis: 1_000 });
+    const started = Date.now();
+    const { error } = await settle(
+      new ReconcileCabinetClaims14d(pool, { objects: TOY_OBJECTS }).runReconcile(
+        { asOf: AS_OF },
+        { sinks: [fileSink(join(dir, "r.json"), "json"), fileSink(join(dir, "r.csv"), "csv")] },
+      ),
+    );
+    const elapsed = Date.now() - started;
+    const left = { total: pool.totalCount, files: await readdir(dir) };
+    await pool.end();
+    return { error: error as Error, elapsed, ...left };
+  }
+
+  it("a stopped server (connection refused): DatabaseUnavailableError at once, nothing written", async () => {
+    const { error, elapsed, total, files } = await runAgainst(await closedPort());
+    expect(error).toBeInstanceOf(DatabaseUnavailableError);
+    expect(error.message).toMatch(/^cannot connect to the database: .*ECONNREFUSED/);
+    expect(error.message).not.toContain(PASSWORD);
+    expect(elapsed).toBeLessThan(1_000);
+    expect(total).toBe(0);
+    expect(files).toEqual([]);
+  });
+
+  it("a server that never answers: DatabaseUnavailableError after the pool's connect timeout, not later", async () => {
+    const server = await fakeServer();
+    try {
+      const { error, elapsed, total, files } = await runAgainst(server.port);
+      expect(error).toBeInstanceOf(DatabaseUnavailableError);
+      expect(error.message).toMatch(/timeout/i);
+      expect(elapsed).toBeGreaterThanOrEqual(950);
+      expect(elapsed).toBeLessThan(2_500);
+      expect(total).toBe(0);
+      expect(files).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a server still starting up (57P03): DatabaseUnavailableError, retryable", async () => {
+    const server = await fakeServer(startingUp);
+    try {
+      const { error, files } = await runAgainst(server.port);
+      expect(error).toBeInstanceOf(DatabaseUnavailableError);
+      expect((error as DatabaseUnavailableError).transient).toBe(true);
+      expect(error.message).toMatch(/the database system is starting up/);
+      expect(files).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("the CLI: exit 1, one line naming DatabaseUnavailableError, no report files, no password", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "reliability-down-cli-"));
+    let stdout = "";
+    let stderr = "";
+    const code = await main(
+      [
+        `--database-url=${url(await closedPort())}`,
+        "--output-json",
+        join(dir, "r.json"),
+        "--output-csv",
+        join(dir, "r.csv"),
+      ],
+      { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) },
+    );
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(
+      /^reconcile-cabinet-claims-14d: DatabaseUnavailableError: cannot connect to the database: .*ECONNREFUSED.*\n$/,
+    );
+    expect(stderr.split("\n")).toHaveLength(2);
+    expect(stderr).not.toContain(PASSWORD);
+    expect(await readdir(dir)).toEqual([]);
   });
 });
