@@ -14,7 +14,8 @@ export type Milestone = (typeof MILESTONES)[number];
 /** Largest `limit` accepted: beyond it a run would not fit a Lambda's 15 minutes anyway. */
 export const MAX_LIMIT = 10_000_000;
 
-const isoDate = z.string().refine(isIsoDate, { message: "must be a date written YYYY-MM-DD" });
+// `abort`: zod 4 runs later refinements after a failed one, and `isMonday` throws on a non-date.
+const isoDate = z.string().refine(isIsoDate, { message: "must be a date written YYYY-MM-DD", abort: true });
 /** Optional fields also accept `null` (Step Functions passes nulls through). */
 const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((value) => value ?? null);
 
@@ -65,9 +66,11 @@ function canonicalKeys(input: Record<string, unknown>): {
   const value: Record<string, unknown> = {};
   const conflicts: string[] = [];
   for (const [key, raw] of Object.entries(input)) {
-    const name = ALIASES[key] ?? key;
+    // Own keys only: "constructor" or "__proto__" must not find Object.prototype's members.
+    const name = Object.hasOwn(ALIASES, key) ? (ALIASES[key] as string) : key;
     if (Object.hasOwn(value, name)) conflicts.push(name);
-    value[name] = raw;
+    // Defined, not assigned: a JSON key "__proto__" must stay a key (reported as unknown), not a prototype.
+    Object.defineProperty(value, name, { value: raw, enumerable: true, writable: true, configurable: true });
   }
   return { value, conflicts };
 }
