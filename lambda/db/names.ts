@@ -8,8 +8,9 @@ export interface QualifiedName {
 
 /**
  * Parses `schema.name`, `name` (schema `public`) or quoted parts (`"My Schema"."View"`). Unquoted parts
- * fold to lower case as PostgreSQL does. Whatever the text holds (quotes, semicolons, SQL), it only ever
- * becomes a catalog lookup value or a quoted identifier: never SQL.
+ * fold to lower case as PostgreSQL does; whitespace outside quotes is ignored, inside quotes kept.
+ * Whatever the text holds (quotes, semicolons, SQL), it only ever becomes a catalog lookup value or a
+ * quoted identifier: never SQL.
  */
 export function parseQualifiedName(text: string): QualifiedName {
   const parts: string[] = [];
@@ -27,15 +28,17 @@ export function parseQualifiedName(text: string): QualifiedName {
     } else if (ch === '"') {
       quoted = true;
       wasQuoted = true;
+    } else if (/\s/.test(ch)) {
+      // Whitespace outside quotes is not part of a name (and quoted whitespace is kept as it is).
     } else if (ch === "." && parts.length === 0) {
       parts.push(wasQuoted ? current : current.toLowerCase());
       current = "";
       wasQuoted = false;
     } else current += ch;
   }
-  parts.push(wasQuoted ? current : current.trim().toLowerCase());
+  parts.push(wasQuoted ? current : current.toLowerCase());
   if (parts.length === 1) return { schema: "public", name: parts[0] as string };
-  return { schema: (parts[0] as string).trim(), name: parts[1] as string };
+  return { schema: parts[0] as string, name: parts[1] as string };
 }
 
 /** `"schema"."name"`, quoted with the driver's escaping. */
