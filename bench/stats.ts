@@ -11,6 +11,7 @@ export function median(values: readonly number[]): number {
 
 export const ms = (v: number) => (Number.isFinite(v) ? `${v < 10 ? v.toFixed(1) : Math.round(v)} ms` : "-");
 export const ratio = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)}x` : "-");
+export const kb = (bytes: number) => `${Math.round(bytes / 1024)} KiB`;
 export const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 export const pass = (ok: boolean) => (ok ? "yes" : "**NO**");
 
