@@ -43,6 +43,9 @@ export interface CheckedContract {
   readonly gapOptional: readonly OptionalGapColumn[];
 }
 
+/** PostgreSQL text cannot hold NUL, so a name with one cannot exist: it is looked up as no name at all. */
+const lookup = (text: string): string | null => (text.includes("\0") ? null : text);
+
 export async function checkContract(client: pg.ClientBase, objects: ObjectNames): Promise<CheckedContract> {
   const roles = Object.keys(REQUIRED) as Role[];
   const names = Object.fromEntries(roles.map((r) => [r, parseQualifiedName(objects[r])])) as Record<
@@ -58,7 +61,7 @@ export async function checkContract(client: pg.ClientBase, objects: ObjectNames)
        LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = w.name
             AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
       ORDER BY w.i`,
-    [roles.map((r) => names[r].schema), roles.map((r) => names[r].name)],
+    [roles.map((r) => lookup(names[r].schema)), roles.map((r) => lookup(names[r].name))],
   );
   const problems: Array<{ message: string; object: string; column?: string }> = [];
   const oids = {} as Record<Role, number>;
