@@ -84,7 +84,7 @@ describe("object names holding quotes, semicolons or SQL", () => {
   });
 
   it("1,000 generated names: each is looked up as an identifier, not found, and nothing is executed", async () => {
-    const existing = new Set(Object.values(TOY_OBJECTS).concat(Object.values(DEFAULT_OBJECTS)));
+    const existing = new Set<string>([...Object.values(TOY_OBJECTS), ...Object.values(DEFAULT_OBJECTS)]);
     let contract = 0;
     let input = 0;
     await fc.assert(
