@@ -265,28 +265,26 @@ class Run {
         ...ROW_DECISION_COLUMNS,
       ],
     };
-    for (const sink of this.run.sinks ?? []) await sink.start(this.#head);
+    // Outputs are independent files/uploads: open them together rather than one after the other.
+    await allSinks(this.run.sinks, (sink) => sink.start(this.#head as ReportHead));
   }
 
   /** Step 2: count the window (per status) and snapshot at most `limit` rows in a deterministic order. */
   async #identify(client: pg.PoolClient, queries: RunQueries, filter: WindowFilter): Promise<void> {
     await this.#phase("identify", async () => {
       await this.#capStatements(client, this.options.statementTimeoutMs);
+      await client.query(queries.createRowsTable());
       const counts = await this.#read(() =>
-        client.query<{ claim_status: string | null; n: string }>(queries.statusCounts(filter)),
+        client.query<{ claim_status: string | null; n: string }>(
+          queries.identify(filter, this.params.onlyGaps, this.options.gapStatuses, this.params.limit),
+        ),
       );
       const gapStatuses = new Set(this.options.gapStatuses);
       let total = 0;
       let gaps = 0;
       for (const row of counts.rows) {
         const n = Number(row.n);
-        // Defined, not assigned: a status word such as "__proto__" must be counted like any other.
-        Object.defineProperty(this.#statusCounts, row.claim_status ?? "(null)", {
-          value: n,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
+        this.#statusCounts[row.claim_status ?? "(null)"] = n;
         total += n;
         if (row.claim_status !== null && gapStatuses.has(row.claim_status)) gaps += n;
       }
@@ -303,12 +301,6 @@ class Run {
           `no row in the window has a gap status (${this.options.gapStatuses.join(", ")}) but it holds ${total} rows with statuses ${seen}: if one of them means "gap", add it to the gap statuses`,
         );
       }
-      await client.query(queries.createRowsTable());
-      await this.#read(() =>
-        client.query(
-          queries.snapshot(filter, this.params.onlyGaps, this.options.gapStatuses, this.params.limit),
-        ),
-      );
       await client.query(queries.analyzeRows());
     });
   }
@@ -565,10 +557,23 @@ class Run {
       phases: this.#phases,
       finished_at: new Date().toISOString(),
     };
-    for (const sink of this.run.sinks ?? []) await sink.finish(report);
+    await allSinks(this.run.sinks, (sink) => sink.finish(report));
     if (this.#rows) report.rows = this.#rows;
     return report;
   }
+}
+
+/**
+ * Runs `fn` on every sink at once (they write to independent files or uploads) and waits for all of them
+ * to settle before reporting the first failure, so an abort never races a start or finish still running.
+ */
+async function allSinks(
+  sinks: readonly ReportSink[] | undefined,
+  fn: (sink: ReportSink) => Promise<void>,
+): Promise<void> {
+  const results = await Promise.allSettled((sinks ?? []).map(fn));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
 }
 
 /** The gap view's columns of a fetched row; optional columns only when this deployment's view has them. */

@@ -23,17 +23,17 @@ const ymd = (expr: string) => `to_char(${expr}, 'YYYY-MM-DD')`;
 /**
  * `summary_daily.date_file` as a date: `DD-MM-YYYY` (deployed) or `YYYY-MM-DD`. Anything else, and
  * impossible dates such as `31-02-2025`, give NULL instead of an error that would abort the query. CASE is
- * the only construct PostgreSQL promises to evaluate in order, hence the nesting.
+ * the only construct PostgreSQL promises to evaluate in order, hence the nesting; one plain expression
+ * (no sub-select) and at most two regular expressions per row, because it runs on every trip row read.
  */
 function parsedTripDay(column: string): string {
-  const dmy = `${column} ~ '^[0-9]{2}-[0-9]{2}-[0-9]{4}$'`;
-  const iso = `${column} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'`;
-  const part = (dmyFrom: number, isoFrom: number, len: number) =>
-    `CASE WHEN ${dmy} THEN substr(${column}, ${dmyFrom}, ${len})::int WHEN ${iso} THEN substr(${column}, ${isoFrom}, ${len})::int END`;
-  return `(SELECT CASE WHEN p.y >= 1 AND p.m BETWEEN 1 AND 12 AND p.d >= 1 THEN
-             CASE WHEN p.d <= extract(day FROM make_date(p.y, p.m, 1) + interval '1 month - 1 day')
-                  THEN make_date(p.y, p.m, p.d) END END
-            FROM (SELECT ${part(7, 1, 4)} AS y, ${part(4, 6, 2)} AS m, ${part(1, 9, 2)} AS d) p)`;
+  const date = (d: string, m: string, y: string) =>
+    `CASE WHEN ${m}::int BETWEEN 1 AND 12 AND ${d}::int BETWEEN 1 AND 31 AND ${y}::int >= 1 THEN
+       CASE WHEN ${d}::int <= 28 OR ${d}::int <= extract(day FROM make_date(${y}::int, ${m}::int, 1) + interval '1 month - 1 day')
+            THEN make_date(${y}::int, ${m}::int, ${d}::int) END END`;
+  const part = (from: number, len: number) => `substr(${column}, ${from}, ${len})`;
+  return `(CASE WHEN ${column} ~ '^[0-9]{2}-[0-9]{2}-[0-9]{4}$' THEN ${date(part(1, 2), part(4, 2), part(7, 4))}
+               WHEN ${column} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN ${date(part(9, 2), part(6, 2), part(1, 4))} END)`;
 }
 
 export class RunQueries {
@@ -53,26 +53,6 @@ export class RunQueries {
     this.optional = contract.gapOptional;
   }
 
-  /** Filters shared by the count and the snapshot; `$1` as_of, `$2` days back, `$3` milestone, `$4` week. */
-  #windowWhere(): string {
-    return `g.lead_date >= $1::date - $2::int
-        AND ($3::int IS NULL OR g.milestone_value = $3::int)
-        AND ($4::date IS NULL OR (g.lead_date >= $4::date AND g.lead_date < $4::date + 7))`;
-  }
-
-  #windowValues(f: WindowFilter): unknown[] {
-    return [f.asOf, f.daysBack, f.onlyMilestone, f.weekStart];
-  }
-
-  /** Rows in the window per `claim_status`, not cut by `limit` (gives `gaps_found` and the silent-zero guard). */
-  statusCounts(f: WindowFilter): { text: string; values: unknown[] } {
-    return {
-      text: `SELECT g.claim_status::text AS claim_status, count(*)::bigint AS n
-               FROM ${this.gap} g WHERE ${this.#windowWhere()} GROUP BY 1 ORDER BY 1`,
-      values: this.#windowValues(f),
-    };
-  }
-
   createRowsTable(): string {
     return `CREATE TEMP TABLE IF NOT EXISTS reconcile_cabinet_claims_rows (
               ord integer PRIMARY KEY, driver_id text, lead_date date, milestone_value integer,
@@ -83,26 +63,45 @@ export class RunQueries {
   }
 
   /**
-   * Snapshots at most `limit` rows in the deterministic order `lead_date DESC, driver_id, milestone_value`
-   * (then the lead's own key and the whole row, so duplicates from re-uploads still cut the same way).
-   * The snapshot is what gets verified twice: the gap view itself changes when the claims are refreshed.
+   * One pass over the gap view (the most expensive object the job reads): the window is read once into a
+   * materialized CTE, which gives the count per `claim_status` (not cut by `limit`: `gaps_found` and the
+   * silent-zero guard) and, through a data-modifying CTE, the snapshot of at most `limit` rows in the
+   * deterministic order `lead_date DESC, driver_id, milestone_value` (then the lead's own key and the whole
+   * row, so duplicates from re-uploads still cut the same way). The snapshot is what gets verified twice:
+   * the gap view itself changes when the claims are refreshed.
    */
-  snapshot(f: WindowFilter, onlyGaps: boolean, gapStatuses: readonly string[], limit: number) {
+  identify(f: WindowFilter, onlyGaps: boolean, gapStatuses: readonly string[], limit: number) {
     const opt = (c: OptionalGapColumn, cast: string) =>
-      this.optional.includes(c) ? `g.${c}::${cast}` : "NULL";
-    const tiebreak = this.optional.includes("lead_source_pk") ? "g.lead_source_pk::text, " : "";
+      this.optional.includes(c) ? `g.${c}::${cast}` : `NULL::${cast}`;
+    const order = `w.lead_date DESC, w.driver_id, w.milestone_value, w.tiebreak`;
+    const tiebreak = this.optional.includes("lead_source_pk")
+      ? "g.lead_source_pk::text || g::text"
+      : "g::text";
     return {
-      text: `INSERT INTO ${ROWS_TABLE} (ord, driver_id, lead_date, milestone_value, gap_reason, claim_status,
-                person_key, lead_source_pk, week_start, trips_14d, expected_amount)
-             SELECT row_number() OVER (ORDER BY g.lead_date DESC, g.driver_id, g.milestone_value, ${tiebreak}g::text),
-                    g.driver_id::text, g.lead_date::date, g.milestone_value::int, g.gap_reason::text,
-                    g.claim_status::text, ${opt("person_key", "text")}, ${opt("lead_source_pk", "text")},
-                    ${opt("week_start", "date")}, ${opt("trips_14d", "bigint")}, ${opt("expected_amount", "numeric")}
-               FROM ${this.gap} g
-              WHERE ${this.#windowWhere()} AND (NOT $5::boolean OR g.claim_status::text = ANY($6::text[]))
-              ORDER BY g.lead_date DESC, g.driver_id, g.milestone_value, ${tiebreak}g::text
-              LIMIT $7`,
-      values: [...this.#windowValues(f), onlyGaps, gapStatuses, limit],
+      text: `WITH w AS MATERIALIZED (
+               SELECT g.driver_id::text AS driver_id, g.lead_date::date AS lead_date,
+                      g.milestone_value::int AS milestone_value, g.gap_reason::text AS gap_reason,
+                      g.claim_status::text AS claim_status, ${opt("person_key", "text")} AS person_key,
+                      ${opt("lead_source_pk", "text")} AS lead_source_pk, ${opt("week_start", "date")} AS week_start,
+                      ${opt("trips_14d", "bigint")} AS trips_14d, ${opt("expected_amount", "numeric")} AS expected_amount,
+                      ${tiebreak} AS tiebreak
+                 FROM ${this.gap} g
+                WHERE g.lead_date >= $1::date - $2::int
+                  AND ($3::int IS NULL OR g.milestone_value = $3::int)
+                  AND ($4::date IS NULL OR (g.lead_date >= $4::date AND g.lead_date < $4::date + 7))),
+             snapshot AS (
+               INSERT INTO ${ROWS_TABLE} (ord, driver_id, lead_date, milestone_value, gap_reason, claim_status,
+                      person_key, lead_source_pk, week_start, trips_14d, expected_amount)
+               SELECT row_number() OVER (ORDER BY ${order}), w.driver_id, w.lead_date, w.milestone_value,
+                      w.gap_reason, w.claim_status, w.person_key, w.lead_source_pk, w.week_start, w.trips_14d,
+                      w.expected_amount
+                 FROM w
+                WHERE NOT $5::boolean OR w.claim_status = ANY($6::text[])
+                ORDER BY ${order}
+                LIMIT $7
+               RETURNING 1)
+           SELECT w.claim_status, count(*)::bigint AS n FROM w GROUP BY 1 ORDER BY 1`,
+      values: [f.asOf, f.daysBack, f.onlyMilestone, f.weekStart, onlyGaps, gapStatuses, limit],
     };
   }
 
