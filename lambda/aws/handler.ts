@@ -3,10 +3,17 @@
  * schedule, a manual invoke and a Step Functions task. A plain async function does the work; Powertools
  * Logger and Metrics are attached as middy middleware at the bottom.
  *
- * Per container (cold start): configuration read and checked, logger, metrics, and lazily the database
- * pool, the cached secret and the S3 client. Per invocation: parse the event (nothing touches the database
- * before it is valid), compute the time budget, run, publish metrics, return the report without rows plus
- * the S3 URIs. Errors leave with their class name (`InputError`, `ContractError`...) for Step Functions.
+ * Module load (the cold start's init phase) evaluates only what a bare Powertools handler needs: middy,
+ * the logger, the metrics and their middleware, plus the error classes and the variable names. Everything
+ * heavier (zod and the configuration schema, the Powertools parser, pg, the Secrets Manager and S3 SDK
+ * clients, the reconcile core) is a dynamic `import()`; esbuild keeps it in the one bundled file as lazily
+ * initialised modules, evaluated on the first invocation that needs them and then kept for the container.
+ *
+ * Per container, on first use: configuration read and checked (a `ConfigurationError` is kept and thrown
+ * by every invocation), the database pool, the cached secret and the S3 client. Per invocation: parse the
+ * event (nothing touches the database before it is valid), compute the time budget, run, publish metrics,
+ * return the report without rows plus the S3 URIs. Errors leave with their class name (`InputError`,
+ * `ContractError`...) for Step Functions.
  */
 import { randomUUID } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
@@ -14,19 +21,40 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import type { Metrics } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import type { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
-import { S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import type { Report } from "../core/types.js";
 import { asReconcileError, ConfigurationError, ReconcileError } from "../errors.js";
-import { ReconcileCabinetClaims14d, type RunLogger } from "../reconcile.js";
-import { type LambdaConfig, readConfig } from "./config.js";
-import { SecretCredentials } from "./credentials.js";
-import { Database } from "./database.js";
+import type { RunLogger } from "../reconcile.js";
+import type { LambdaConfig } from "./config.js";
+import type { Database } from "./database.js";
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, ENV } from "./env-names.js";
-import { parseEvent } from "./input.js";
 import { createMetrics, recordFailure, recordReport } from "./metrics.js";
-import { type S3ReportSink, s3Sink } from "./s3-sink.js";
+import type { S3ReportSink } from "./s3-sink.js";
+
+/** A promise made on the first call and returned by every later one (module loads, once per container). */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => {
+    loaded ??= load();
+    return loaded;
+  };
+}
+
+const loadConfigModule = once(() => import("./config.js"));
+const loadInputModule = once(() => import("./input.js"));
+const loadRunModules = once(() => import("./run-modules.js"));
+type RunModules = Awaited<ReturnType<typeof loadRunModules>>;
+
+/**
+ * A Powertools name from the environment as the configuration reads it (trimmed, empty means unset), so
+ * the logger and metrics can be built at init without loading the configuration schema.
+ */
+function powertoolsName(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const value = env[name]?.trim();
+  return value ? value : fallback;
+}
 
 /** What the caller gets: small and stable (no rows), ready to be a Step Functions state's output. */
 export interface HandlerResult extends Omit<Report, "rows"> {
@@ -51,20 +79,12 @@ export function safetyMarginMs(remainingMs: number): number {
 /** Builds a handler with its own container state (the module exports one built from `process.env`). */
 export function createHandler(deps: HandlerDependencies = {}) {
   const env = deps.env ?? process.env;
-  let config: LambdaConfig | undefined;
-  let configError: ConfigurationError | undefined;
-  try {
-    config = readConfig(env);
-  } catch (error) {
-    configError =
-      error instanceof ConfigurationError
-        ? error
-        : new ConfigurationError(`invalid configuration: ${String(error)}`, { cause: error });
-  }
-  const serviceName = config?.serviceName ?? env[ENV.serviceName] ?? DEFAULT_SERVICE_NAME;
-  const namespace = config?.metricsNamespace ?? env[ENV.metricsNamespace] ?? DEFAULT_METRICS_NAMESPACE;
+  // Same values as the configuration's `serviceName` and `metricsNamespace` (see `config.ts`).
+  const serviceName = powertoolsName(env, ENV.serviceName, DEFAULT_SERVICE_NAME);
+  const namespace = powertoolsName(env, ENV.metricsNamespace, DEFAULT_METRICS_NAMESPACE);
   const logger = new Logger({ serviceName });
   const metrics: Metrics = createMetrics(namespace, serviceName);
+  let configured: Promise<LambdaConfig> | undefined;
   let database: Database | undefined;
   let s3Client: S3Client | undefined = deps.s3Client;
 
@@ -73,37 +93,51 @@ export function createHandler(deps: HandlerDependencies = {}) {
     warn: (message, extra) => logger.warn(message, extra ?? {}),
   };
 
-  function databaseFor(c: LambdaConfig): Database {
-    database ??= new Database({
+  /** Read and checked once per container; a bad configuration is the same error on every invocation. */
+  function configuration(): Promise<LambdaConfig> {
+    configured ??= loadConfigModule().then(({ readConfig }) => {
+      try {
+        return readConfig(env);
+      } catch (error) {
+        throw error instanceof ConfigurationError
+          ? error
+          : new ConfigurationError(`invalid configuration: ${String(error)}`, { cause: error });
+      }
+    });
+    return configured;
+  }
+
+  function databaseFor(c: LambdaConfig, m: RunModules): Database {
+    database ??= new m.Database({
       source: c.database,
       sslMode: c.sslMode,
       credentials:
         c.database.kind === "secret"
-          ? new SecretCredentials(c.database.secretId, deps.secretsProvider)
+          ? new m.SecretCredentials(c.database.secretId, deps.secretsProvider)
           : undefined,
       logger: runLogger,
     });
     return database;
   }
 
-  function sinksFor(c: LambdaConfig): S3ReportSink[] {
+  function sinksFor(c: LambdaConfig, m: RunModules): S3ReportSink[] {
     if (!c.output) return [];
-    s3Client ??= new S3Client({});
+    s3Client ??= new m.S3Client({});
     const common = {
       client: s3Client,
       bucket: c.output.bucket,
       prefix: c.output.prefix,
       timeZone: c.timeZone,
     };
-    return [s3Sink({ ...common, format: "json" }), s3Sink({ ...common, format: "csv" })];
+    return [m.s3Sink({ ...common, format: "json" }), m.s3Sink({ ...common, format: "csv" })];
   }
 
   async function reconcile(event: unknown, context: Context): Promise<HandlerResult> {
     const runId = randomUUID();
     logger.appendKeys({ run_id: runId });
     try {
-      if (configError) throw configError;
-      const c = config as LambdaConfig;
+      const c = await configuration();
+      const { parseEvent } = await loadInputModule();
       const { source, params } = parseEvent(event);
       const remaining = context?.getRemainingTimeInMillis?.();
       const deadline =
@@ -111,9 +145,10 @@ export function createHandler(deps: HandlerDependencies = {}) {
       logger.info("run starting", { event_source: source, parameters: params, remaining_ms: remaining });
       if (!c.output) logger.warn(`${ENV.outputBucket} is not set: the report is not written to S3`);
 
-      const pool = await databaseFor(c).ready();
-      const sinks = sinksFor(c);
-      const report = await new ReconcileCabinetClaims14d(pool, c.reconcile).runReconcile(params, {
+      const m = await loadRunModules();
+      const pool = await databaseFor(c, m).ready();
+      const sinks = sinksFor(c, m);
+      const report = await new m.ReconcileCabinetClaims14d(pool, c.reconcile).runReconcile(params, {
         sinks,
         collectRows: false,
         deadline,
