@@ -284,7 +284,13 @@ class Run {
       let gaps = 0;
       for (const row of counts.rows) {
         const n = Number(row.n);
-        this.#statusCounts[row.claim_status ?? "(null)"] = n;
+        // Defined, not assigned: a status word such as "__proto__" must be counted like any other.
+        Object.defineProperty(this.#statusCounts, row.claim_status ?? "(null)", {
+          value: n,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
         total += n;
         if (row.claim_status !== null && gapStatuses.has(row.claim_status)) gaps += n;
       }
