@@ -41,7 +41,17 @@ export const RunParametersSchema = z.strictObject({
   /** Object name overrides for this run (event field `objects`). */
   objects: ObjectNamesSchema.optional(),
   /** `claim_status` words that mean "gap" for this run. */
-  gapStatuses: z.array(z.string().min(1).max(100)).min(1).max(20).optional(),
+  gapStatuses: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(100)
+        .refine((word) => !word.includes("\0"), { message: "must not contain a NUL character" }),
+    )
+    .min(1)
+    .max(20)
+    .optional(),
 });
 
 export type RunParametersInput = z.input<typeof RunParametersSchema>;

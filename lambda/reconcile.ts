@@ -225,8 +225,7 @@ class Run {
       await this.#decideAndStream(client, queries);
     } catch (error) {
       if (!(error instanceof BudgetExhausted)) throw error;
-      this.#partial = true;
-      this.#warn(`time budget exhausted: ${error.message}; the report covers the work done so far`);
+      this.#budgetExhausted(error.message);
     }
     return this.#finish(this.#partial ? "partial" : "completed", asOf);
   }
@@ -368,7 +367,7 @@ class Run {
             error: `skipped: ${blocker} failed`,
           };
         } else if (remaining < 1_000) {
-          this.#partial = true;
+          this.#budgetExhausted(`refresh of ${step.name} not started`);
           result = {
             name: step.name,
             mode: step.mode,
@@ -387,7 +386,7 @@ class Run {
             remaining < this.options.refreshStatementTimeoutMs &&
             /timeout/i.test(result.error ?? "")
           ) {
-            this.#partial = true;
+            this.#budgetExhausted(`refresh of ${step.name} cut short`);
           }
         }
         results.set(step.name, result);
@@ -536,6 +535,12 @@ class Run {
       this.#phases.push({ phase: name, duration_ms });
       this.run.logger?.info("phase", { phase: name, duration_ms });
     }
+  }
+
+  /** Marks the run partial once, with the warning that says why. */
+  #budgetExhausted(what: string): void {
+    if (!this.#partial) this.#warn(`time budget exhausted: ${what}; the report covers the work done so far`);
+    this.#partial = true;
   }
 
   #warn(message: string): void {

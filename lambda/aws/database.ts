@@ -150,11 +150,16 @@ export class Database {
   async #probe(pool: pg.Pool): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const client = await pool.connect();
+      // A checked-out client has no pool listener: a socket dying now would be an uncaught 'error'.
+      const ignore = () => undefined;
+      client.on("error", ignore);
       try {
         await client.query("SELECT 1");
+        client.off("error", ignore);
         client.release();
         return;
       } catch (error) {
+        client.off("error", ignore);
         client.release(error instanceof Error ? error : true);
         if (attempt >= 2 || !isConnectionError(error)) throw error;
       }

@@ -302,6 +302,9 @@ describe("faults during a run", () => {
       ["toy.mv_upper", false],
     ]);
     expect(report.refreshed_views[1]?.error).toMatch(/statement timeout/);
+    expect(report.warnings).toContain(
+      "time budget exhausted: refresh of toy.mv_lower cut short; the report covers the work done so far",
+    );
     // Every analysed row is still decided and written; the file says partial.
     expect(report.metrics.processed).toBe(LEADS.length);
     expect(await readdir(dir)).toEqual(["r.json"]);
