@@ -52,8 +52,13 @@ export async function checkContract(client: pg.ClientBase, objects: ObjectNames)
     Role,
     QualifiedName
   >;
-  const { rows } = await client.query<{ i: number; oid: number; columns: string[] | null }>(
-    `SELECT w.i, c.oid::int AS oid,
+  const { rows } = await client.query<{
+    i: number;
+    oid: number;
+    columns: string[] | null;
+    readable: boolean;
+  }>(
+    `SELECT w.i, c.oid::int AS oid, has_table_privilege(c.oid, 'SELECT') AS readable,
             (SELECT array_agg(a.attname::text) FROM pg_catalog.pg_attribute a
               WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
        FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS w(schema, name, i)
@@ -74,6 +79,10 @@ export async function checkContract(client: pg.ClientBase, objects: ObjectNames)
       return;
     }
     oids[role] = found.oid;
+    if (!found.readable) {
+      problems.push({ message: `${object} is not readable by this user (no SELECT privilege)`, object });
+      return;
+    }
     const columns = found.columns ?? [];
     if (role === "gapView") gapColumns = columns;
     for (const column of REQUIRED[role]) {

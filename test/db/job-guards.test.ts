@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { ContractError, InputError } from "../../lambda/errors.js";
 import { ReconcileCabinetClaims14d } from "../../lambda/reconcile.js";
 import { useTestDatabase } from "../support/db.js";
+import { createLoginRole } from "../support/login-role.js";
 import { createToySchema, refreshLog, seedToy, TOY_OBJECTS, type ToyLead } from "../support/toy-schema.js";
 
 const AS_OF = "2026-11-10";
@@ -118,6 +119,29 @@ describe("guards around the run", () => {
       /^contract: toy\.v_gap_renamed does not exist .* \(and 1 more: toy\.v_achieved has no column achieved_date\)$/,
     );
     expect(await refreshLog(client())).toEqual([]);
+  });
+
+  it("names a view the job's user cannot read before doing any work", async () => {
+    await seedToy(client(), leads(3));
+    const role = await createLoginRole(db().url, "reader-test-password");
+    try {
+      await role.grantRead(["toy"]);
+      await db().pool.query(`REVOKE SELECT ON toy.v_claims FROM ${role.name}`);
+      const url = new URL(db().url);
+      url.username = role.name;
+      url.password = "reader-test-password";
+      const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
+      try {
+        await expect(
+          new ReconcileCabinetClaims14d(pool, { objects: TOY_OBJECTS }).runReconcile({ asOf: AS_OF }),
+        ).rejects.toThrow("contract: toy.v_claims is not readable by this user (no SELECT privilege)");
+      } finally {
+        await pool.end();
+      }
+      expect(await refreshLog(client())).toEqual([]);
+    } finally {
+      await role.drop();
+    }
   });
 
   it("treats object names holding quotes or SQL as identifiers that do not exist", async () => {
