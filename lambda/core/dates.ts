@@ -19,10 +19,20 @@ function toUtc(iso: string): Date {
   return new Date(`${iso}T00:00:00Z`);
 }
 
+/** Lead dates repeat across rows (a window holds a few hundred distinct days): remember the answers. */
+const added = new Map<string, string>();
+
 export function addDays(iso: string, days: number): string {
-  const date = toUtc(iso);
-  date.setUTCDate(date.getUTCDate() + days);
-  return date.toISOString().slice(0, 10);
+  const key = `${iso}+${days}`;
+  let result = added.get(key);
+  if (result === undefined) {
+    const date = toUtc(iso);
+    date.setUTCDate(date.getUTCDate() + days);
+    result = date.toISOString().slice(0, 10);
+    if (added.size > 100_000) added.clear();
+    added.set(key, result);
+  }
+  return result;
 }
 
 export function isMonday(iso: string): boolean {
