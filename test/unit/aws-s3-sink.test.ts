@@ -2,59 +2,21 @@ import { PutObjectCommand, S3Client, UploadPartCommand } from "@aws-sdk/client-s
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { dateIn, reportKey, s3Sink } from "../../lambda/aws/s3-sink.js";
-import type { Report, ReportHead, ReportRow } from "../../lambda/core/types.js";
 import { OutputError } from "../../lambda/errors.js";
-import { parseRunParameters } from "../../lambda/params.js";
+import { sampleHead, sampleReport, sampleRow } from "../support/report-fixtures.js";
 import { captureS3 } from "../support/s3-capture.js";
 
-const head: ReportHead = {
+const head = sampleHead({
   run_id: "0b5e7c1e-run",
-  as_of: "2026-11-24",
-  parameters: parseRunParameters({}),
   // 03:30 UTC is still the 23rd in Lima (UTC-5): the partition is the business day, not UTC's.
   started_at: "2026-11-24T03:30:00.000Z",
-  row_columns: ["ord", "driver_id", "lead_date", "milestone_value", "verdict", "detail", "amount"],
-};
-const row = (ord: number): ReportRow => ({
-  ord,
-  driver_id: `driver-${ord}`,
-  lead_date: "2026-11-01",
-  milestone_value: 5,
-  gap_reason: "CLAIM_NOT_GENERATED",
-  claim_status: "MISSING",
-  classification: "SHOULD_EXIST",
-  verdict: "STILL_MISSING",
-  invalid_reason: null,
-  diagnosis: "TRIPS_OUTSIDE_WINDOW",
-  detail: `trips in window [2026-11-01, 2026-11-15): 4 < 5; "quoted", comma ${"x".repeat(200)}`,
-  reclassified: false,
-  amount: "35.00",
 });
-const report = (rows: number): Report => ({
-  ...head,
-  status: "completed",
-  metrics: {
-    processed: rows,
-    gaps_found: rows,
-    claims_should_exist: rows,
-    claims_already_exist: 0,
-    invalid_conditions: 0,
-    refreshed_views: 0,
-    resolved_after_refresh: 0,
-    still_missing: rows,
-    amount_still_missing: (35 * rows).toFixed(2),
-    refresh_failures: 0,
-    duration_ms: 5,
-  },
-  gap_status_counts: { MISSING: rows },
-  refreshed_views: [],
-  refresh_plan: [],
-  refresh_skipped: "dry-run",
-  breakdown: [],
-  warnings: [],
-  phases: [],
-  finished_at: "2026-11-24T03:30:01.000Z",
-});
+const row = (ord: number) =>
+  sampleRow(ord, {
+    driver_id: `driver-${ord}`,
+    detail: `trips in window [2026-11-01, 2026-11-15): 4 < 5; "quoted", comma ${"x".repeat(200)}`,
+  });
+const report = (rows: number) => sampleReport(head, rows, { refresh_skipped: "dry-run" });
 
 describe("s3Sink", () => {
   const s3 = captureS3();

@@ -5,60 +5,16 @@ import { PassThrough } from "node:stream";
 import { text } from "node:stream/consumers";
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
-import type { Report, ReportHead, ReportRow } from "../../lambda/core/types.js";
-import { parseRunParameters } from "../../lambda/params.js";
 import { csvSink } from "../../lambda/report/csv-sink.js";
 import { fileSink } from "../../lambda/report/file-sink.js";
 import { jsonSink } from "../../lambda/report/json-sink.js";
+import { sampleHead, sampleReport, sampleRow } from "../support/report-fixtures.js";
 
-const head: ReportHead = {
-  run_id: "r-1",
-  as_of: "2026-11-24",
-  parameters: parseRunParameters({}),
-  started_at: "2026-11-24T10:00:00.000Z",
+const head = sampleHead({
   row_columns: ["ord", "driver_id", "lead_date", "milestone_value", "detail", "reclassified", "amount"],
-};
-const row = (ord: number, over: Partial<ReportRow> = {}): ReportRow => ({
-  ord,
-  driver_id: `d${ord}`,
-  lead_date: "2026-11-01",
-  milestone_value: 5,
-  gap_reason: null,
-  claim_status: "MISSING",
-  classification: "SHOULD_EXIST",
-  verdict: "STILL_MISSING",
-  invalid_reason: null,
-  diagnosis: "TRIPS_OUTSIDE_WINDOW",
-  detail: 'trips in window [2026-11-01, 2026-11-15): 4 < 5, "quoted", line\nbreak',
-  reclassified: false,
-  amount: "35.00",
-  ...over,
 });
-const report = (rows: number): Report => ({
-  ...head,
-  status: "completed",
-  metrics: {
-    processed: rows,
-    gaps_found: rows,
-    claims_should_exist: rows,
-    claims_already_exist: 0,
-    invalid_conditions: 0,
-    refreshed_views: 2,
-    resolved_after_refresh: 0,
-    still_missing: rows,
-    amount_still_missing: (35 * rows).toFixed(2),
-    refresh_failures: 0,
-    duration_ms: 12,
-  },
-  gap_status_counts: { MISSING: rows },
-  refreshed_views: [],
-  refresh_plan: [],
-  refresh_skipped: null,
-  breakdown: [],
-  warnings: [],
-  phases: [],
-  finished_at: "2026-11-24T10:00:01.000Z",
-});
+const row = sampleRow;
+const report = (rows: number) => sampleReport(head, rows);
 
 async function run(sinkOf: (out: PassThrough) => ReturnType<typeof jsonSink>, rows: number) {
   const out = new PassThrough();

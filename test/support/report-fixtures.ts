@@ -1,0 +1,73 @@
+/** A report head, rows and a finished report, for tests of the outputs (files, S3) without a database. */
+import type { Report, ReportHead, ReportRow } from "../../lambda/core/types.js";
+import { parseRunParameters } from "../../lambda/params.js";
+
+export function sampleHead(over: Partial<ReportHead> = {}): ReportHead {
+  return {
+    run_id: "r-1",
+    as_of: "2026-11-24",
+    parameters: parseRunParameters({}),
+    started_at: "2026-11-24T10:00:00.000Z",
+    row_columns: [
+      "ord",
+      "driver_id",
+      "lead_date",
+      "milestone_value",
+      "verdict",
+      "detail",
+      "reclassified",
+      "amount",
+    ],
+    ...over,
+  };
+}
+
+/** A still-missing M5 row whose `detail` needs CSV quoting (comma, quotes, newline). */
+export function sampleRow(ord: number, over: Partial<ReportRow> = {}): ReportRow {
+  return {
+    ord,
+    driver_id: `d${ord}`,
+    lead_date: "2026-11-01",
+    milestone_value: 5,
+    gap_reason: "CLAIM_NOT_GENERATED",
+    claim_status: "MISSING",
+    classification: "SHOULD_EXIST",
+    verdict: "STILL_MISSING",
+    invalid_reason: null,
+    diagnosis: "TRIPS_OUTSIDE_WINDOW",
+    detail: 'trips in window [2026-11-01, 2026-11-15): 4 < 5, "quoted", line\nbreak',
+    reclassified: false,
+    amount: "35.00",
+    ...over,
+  };
+}
+
+/** The finished report of `rows` still-missing rows. */
+export function sampleReport(head: ReportHead, rows: number, over: Partial<Report> = {}): Report {
+  return {
+    ...head,
+    status: "completed",
+    metrics: {
+      processed: rows,
+      gaps_found: rows,
+      claims_should_exist: rows,
+      claims_already_exist: 0,
+      invalid_conditions: 0,
+      refreshed_views: 0,
+      resolved_after_refresh: 0,
+      still_missing: rows,
+      amount_still_missing: (35 * rows).toFixed(2),
+      refresh_failures: 0,
+      duration_ms: 5,
+    },
+    gap_status_counts: { MISSING: rows },
+    refreshed_views: [],
+    refresh_plan: [],
+    refresh_skipped: null,
+    breakdown: [],
+    warnings: [],
+    phases: [],
+    finished_at: "2026-11-24T10:00:01.000Z",
+    ...over,
+  };
+}
