@@ -23,7 +23,9 @@ export function csvSink(out: Writable): ReportSink {
     if (!columns) throw new Error("csvSink: row() or finish() before start()");
     const names = columns;
     // Arrays in column order: the library's lookup of object keys by path costs more than the quoting.
-    const records = pending.map((row) => names.map((name) => (row as unknown as Record<string, unknown>)[name]));
+    const records = pending.map((row) =>
+      names.map((name) => (row as unknown as Record<string, unknown>)[name]),
+    );
     pending = [];
     if (records.length === 0 && headerWritten) return;
     await write(stringify(records, { header: !headerWritten, columns, cast: { boolean: (v) => String(v) } }));
