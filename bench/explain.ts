@@ -1,7 +1,8 @@
 /**
  * Where the database spends the time: EXPLAIN (ANALYZE, BUFFERS) of the gap view's window queries (the
  * job's own count and snapshot statements, with their values) and of the claims chain's MV definitions
- * (what REFRESH runs). Each plan is reduced to its total, its buffers and its most expensive nodes.
+ * (what REFRESH runs). Each plan is reduced to its total, its buffers and its most expensive nodes, from
+ * the median of several executions.
  */
 import type pg from "pg";
 
@@ -41,17 +42,34 @@ function exclusive(n: PlanNode, out: Array<{ node: string; ms: number; loops: nu
   for (const c of n.Plans ?? []) exclusive(c, out);
 }
 
+type PlanDoc = { Plan: PlanNode; "Execution Time": number; "Planning Time": number };
+
+/**
+ * Runs `text` under EXPLAIN ANALYZE `runs` times (calling `reset` before each, for statements that write)
+ * and summarises the run with the median execution time. One execution of a few milliseconds is at the
+ * mercy of the first read of each page and of the machine; the growth between scales is compared on
+ * medians.
+ */
 export async function explain(
   client: pg.ClientBase,
   label: string,
   text: string,
   values?: unknown[],
+  opts: { runs?: number; reset?: () => Promise<unknown> } = {},
 ): Promise<PlanSummary> {
-  const res = await client.query<{
-    "QUERY PLAN": Array<{ Plan: PlanNode; "Execution Time": number; "Planning Time": number }>;
-  }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${text}`, values);
-  const doc = res.rows[0]?.["QUERY PLAN"][0];
-  if (!doc) throw new Error(`no plan for ${label}`);
+  const docs: PlanDoc[] = [];
+  for (let i = 0; i < (opts.runs ?? 5); i++) {
+    await opts.reset?.();
+    const res = await client.query<{ "QUERY PLAN": PlanDoc[] }>(
+      `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${text}`,
+      values,
+    );
+    const one = res.rows[0]?.["QUERY PLAN"][0];
+    if (!one) throw new Error(`no plan for ${label}`);
+    docs.push(one);
+  }
+  docs.sort((a, b) => a["Execution Time"] - b["Execution Time"]);
+  const doc = docs[Math.floor(docs.length / 2)] as PlanDoc;
   const nodes: Array<{ node: string; ms: number; loops: number }> = [];
   exclusive(doc.Plan, nodes);
   nodes.sort((a, b) => b.ms - a.ms);

@@ -1,22 +1,51 @@
+import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { Duration, Validations } from "aws-cdk-lib";
+import { AssetHashType, DockerImage, Duration, Validations } from "aws-cdk-lib";
 import type * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { ENV } from "../lambda/aws/env-names.js";
-import { BUNDLE_TARGET, ESM_REQUIRE_BANNER, EXTERNAL_MODULES, HANDLER_ENTRY } from "./bundling.js";
+import { HANDLER_NAME } from "./bundling.js";
 import type { ObjectNameKey } from "./config.js";
 
-const LOCK_FILE = fileURLToPath(new URL("../package-lock.json", import.meta.url));
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const LAMBDA_SOURCES = fileURLToPath(new URL("../lambda", import.meta.url));
+const BUNDLE_SCRIPT = fileURLToPath(new URL("../scripts/bundle-handler.ts", import.meta.url));
 
-export { ESM_REQUIRE_BANNER, EXTERNAL_MODULES, HANDLER_ENTRY } from "./bundling.js";
+/**
+ * The function's code: the handler bundled on this machine by `scripts/bundle-handler.ts` (the same
+ * function the tests and the benchmark bundle with), in a child Node.js process because esbuild plugins
+ * and code splitting need its asynchronous API, which CDK's synchronous bundling hook cannot await.
+ * NodejsFunction cannot split a bundle (it always writes one `--outfile`). Docker is never used; the image
+ * is only the fallback CDK requires a declaration of. The asset hash is the bundle's, so an unchanged
+ * bundle is not uploaded again.
+ */
+export function handlerCode(): lambda.Code {
+  return lambda.Code.fromAsset(LAMBDA_SOURCES, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: DockerImage.fromRegistry("public.ecr.aws/sam/build-nodejs24.x"),
+      local: {
+        tryBundle(outputDir: string): boolean {
+          const run = spawnSync(process.execPath, ["--import", "tsx", BUNDLE_SCRIPT, "--outdir", outputDir], {
+            cwd: ROOT,
+            encoding: "utf8",
+          });
+          if (run.status !== 0) {
+            throw new Error(`bundling the handler failed: ${run.stderr || run.error?.message || run.status}`);
+          }
+          return true;
+        },
+      },
+    },
+  });
+}
 
 /** Where the Lambda runtime keeps its CA bundle, which includes the Amazon RDS certificate authorities. */
 export const LAMBDA_CA_BUNDLE = "/var/runtime/ca-cert.pem";
@@ -52,7 +81,7 @@ export interface ReconcileFunctionProps {
  * the two cannot drift apart.
  */
 export class ReconcileFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
@@ -79,10 +108,9 @@ export class ReconcileFunction extends Construct {
       });
     }
 
-    this.function = new NodejsFunction(this, "Function", {
-      entry: HANDLER_ENTRY,
-      handler: "handler",
-      depsLockFilePath: LOCK_FILE,
+    this.function = new lambda.Function(this, "Function", {
+      code: handlerCode(),
+      handler: HANDLER_NAME,
       description: "Finds cabinet 14-day claim gaps, refreshes their materialized views, explains the rest",
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -109,18 +137,6 @@ export class ReconcileFunction extends Construct {
         [ENV.logLevel]: props.logLevel,
         [ENV.timeZone]: props.reportTimeZone,
         NODE_OPTIONS: "--enable-source-maps",
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: BUNDLE_TARGET,
-        mainFields: ["module", "main"],
-        banner: ESM_REQUIRE_BANNER,
-        externalModules: EXTERNAL_MODULES,
-        sourceMap: true,
-        sourcesContent: false,
-        minify: true,
-        // Error classes are matched by name in Step Functions (`DatabaseUnavailableError`...): keep names.
-        keepNames: true,
       },
     });
   }

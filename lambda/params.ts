@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { isIsoDate, isMonday } from "./core/dates.js";
 import { InputError } from "./errors.js";
 

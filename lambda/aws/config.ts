@@ -3,7 +3,7 @@
  * read and validated once per container. A bad value is a `ConfigurationError` naming the variable; values
  * are never echoed for the connection string.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { ReconcileOptions } from "../config.js";
 import { ConfigurationError } from "../errors.js";
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, ENV } from "./env-names.js";

@@ -7,7 +7,7 @@
  */
 import { GetParameterError, TransformParameterError } from "@aws-lambda-powertools/parameters/errors";
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
-import { z } from "zod";
+import * as z from "zod";
 import { CredentialsError } from "../errors.js";
 
 export interface DbCredentials {

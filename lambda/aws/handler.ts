@@ -15,7 +15,6 @@
  * return the report without rows plus the S3 URIs. Errors leave with their class name (`InputError`,
  * `ContractError`...) for Step Functions.
  */
-import { randomUUID } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import type { Metrics } from "@aws-lambda-powertools/metrics";
@@ -133,7 +132,8 @@ export function createHandler(deps: HandlerDependencies = {}) {
   }
 
   async function reconcile(event: unknown, context: Context): Promise<HandlerResult> {
-    const runId = randomUUID();
+    // The global Web Crypto, not `node:crypto`: nothing to load at init for one UUID per run.
+    const runId = crypto.randomUUID();
     logger.appendKeys({ run_id: runId });
     try {
       const c = await configuration();

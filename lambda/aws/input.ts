@@ -10,7 +10,8 @@
  * Anything else is an `InputError` listing each bad field; the database is not touched.
  */
 import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
-import { ZodError, z } from "zod";
+import * as z from "zod";
+import { ZodError } from "zod";
 import { InputError } from "../errors.js";
 import { parseRunParameters, type RunParameters } from "../params.js";
 

@@ -12,7 +12,7 @@ import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GroundTruth, generate } from "../../reference/generator.js";
-import { bundleHandler } from "../../scripts/bundle-handler.js";
+import { type BundleResult, bundleHandler } from "../../scripts/bundle-handler.js";
 import { useTestDatabase } from "../support/db.js";
 
 const run = promisify(execFile);
@@ -42,13 +42,14 @@ for (const event of JSON.parse(process.env.EVENTS)) {
 describe("bundled handler (dist/handler/index.mjs as the stack builds it)", () => {
   const db = useTestDatabase();
   let dir = "";
+  let bundle: BundleResult | undefined;
   let outfile = "";
-  let bytes = 0;
   let truth: GroundTruth | undefined;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "reconcile-bundle-"));
-    ({ outfile, bytes } = await bundleHandler(join(dir, "index.mjs")));
+    bundle = await bundleHandler(dir);
+    outfile = bundle.outfile;
     // A fixed as-of: the data and the run agree whatever the clock says.
     const client = await db().pool.connect();
     try {
@@ -110,6 +111,30 @@ describe("bundled handler (dist/handler/index.mjs as the stack builds it)", () =
     );
     expect(stdout + stderr).not.toContain(password);
     // For the closing note: size of the artefact and time to import it in this fresh process.
-    console.info(`bundle: ${(bytes / 1024).toFixed(0)} KiB, import ${first.importMs.toFixed(0)} ms`);
+    const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
+    console.info(
+      `bundle: index.mjs ${kib(bundle?.entryBytes ?? 0)}, all chunks ${kib(bundle?.bytes ?? 0)}, import ${first.importMs.toFixed(0)} ms`,
+    );
+  });
+
+  it("keeps the cold start's file to the init phase: pg, zod and the AWS SDK are chunks loaded on first use", () => {
+    const { entryInputs = [], inputs = [], chunks = [] } = bundle ?? {};
+    expect(entryInputs.some((p) => p.includes("@aws-lambda-powertools/logger"))).toBe(true);
+    expect(entryInputs.some((p) => p.includes("lambda/aws/handler.ts"))).toBe(true);
+    for (const heavy of [
+      "node_modules/pg/",
+      "node_modules/zod/",
+      "node_modules/@aws-sdk/",
+      "lambda/reconcile.ts",
+    ]) {
+      expect(entryInputs.filter((p) => p.includes(heavy))).toEqual([]);
+      expect(inputs.some((p) => p.includes(heavy))).toBe(true);
+    }
+    expect(chunks.length).toBeGreaterThan(0);
+  });
+
+  it("tree-shakes zod through the Powertools parser: no locale but English is bundled", () => {
+    const locales = (bundle?.inputs ?? []).filter((p) => p.includes("zod/v4/locales/"));
+    expect(locales.filter((p) => !/locales\/(en|index)\.js$/.test(p))).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ESM_REQUIRE_BANNER, LAMBDA_CA_BUNDLE } from "../../infra/reconcile-function.js";
+import { LAMBDA_CA_BUNDLE } from "../../infra/reconcile-function.js";
 import type { ReconcileStack } from "../../infra/stack.js";
 import { ENV, ERROR_NAMES, METRIC } from "../../lambda/aws/env-names.js";
 import {
@@ -108,11 +108,6 @@ describe("function", () => {
         },
       });
     }
-  });
-
-  it("is bundled as ESM with the require banner", () => {
-    expect(ESM_REQUIRE_BANNER).toContain("createRequire(import.meta.url)");
-    // The bundling options are checked end to end by the CLI synth test (it imports the bundle).
   });
 });
 

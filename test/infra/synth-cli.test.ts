@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -58,9 +58,14 @@ describe("`cdk synth` (the real CLI, offline)", () => {
       (r) => r.Type === "AWS::Lambda::Function",
     ) as Props;
     const assetHash = (fn.Properties.Code.S3Key as string).replace(/\.zip$/, "");
-    const bundle = join(outdir, `asset.${assetHash}`, "index.mjs");
+    const asset = join(outdir, `asset.${assetHash}`);
+    const bundle = join(asset, "index.mjs");
     expect(existsSync(bundle)).toBe(true);
     expect(readFileSync(bundle, "utf8").startsWith("import { createRequire }")).toBe(true);
+    // Split: what the first invocation loads sits next to the entry, in the same asset.
+    const chunks = readdirSync(join(asset, "chunks")).filter((f) => f.endsWith(".mjs"));
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(fn.Properties.Handler).toBe("index.handler");
 
     // The function's own environment, with tokens replaced by plausible values.
     const fnEnv: Record<string, string> = {};
@@ -75,7 +80,10 @@ describe("`cdk synth` (the real CLI, offline)", () => {
       [
         "--input-type=module",
         "-e",
-        "const m = await import(process.argv[1]); if (typeof m.handler !== 'function') { console.error('no handler export'); process.exit(3); }",
+        "const m = await import(process.argv[1]); if (typeof m.handler !== 'function') { console.error('no handler export'); process.exit(3); }" +
+          // An invalid event loads the configuration and input chunks and must end as a named InputError.
+          " const r = await m.handler({ daysBack: -1 }, { getRemainingTimeInMillis: () => 60000 }).catch((e) => e);" +
+          " if (r?.name !== 'InputError') { console.error('expected InputError, got', r); process.exit(4); }",
         bundle,
       ],
       { env: { ...offlineEnv(), ...fnEnv, AWS_REGION: "us-east-1" }, encoding: "utf8", timeout: 30_000 },
