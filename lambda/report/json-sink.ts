@@ -1,7 +1,8 @@
 /**
  * Streams the JSON report: the head (known at start), then each row as it is decided, then the results
- * (status, metrics, refreshes...) known only at the end. Rows are never held in memory; JSON parsers do
- * not care about key order. Honours backpressure.
+ * (status, metrics, refreshes...) known only at the end. Rows are written a batch at a time (one write
+ * per thousand rows instead of one per row), so memory holds at most one batch; JSON parsers do not care
+ * about key order. Honours backpressure.
  */
 import { once } from "node:events";
 import type { Writable } from "node:stream";
@@ -11,8 +12,17 @@ export async function write(out: Writable, chunk: string): Promise<void> {
   if (!out.write(chunk)) await once(out, "drain");
 }
 
+const BATCH = 1_000;
+
 export function jsonSink(out: Writable): ReportSink {
   let rows = 0;
+  let pending: string[] = [];
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const chunk = pending.join("");
+    pending = [];
+    await write(out, chunk);
+  };
   return {
     async start(head: ReportHead) {
       const opening = JSON.stringify(head, null, 2);
@@ -20,10 +30,12 @@ export function jsonSink(out: Writable): ReportSink {
       await write(out, `${opening.slice(0, opening.lastIndexOf("}")).trimEnd()},\n  "rows": [`);
     },
     async row(row: ReportRow) {
-      await write(out, `${rows === 0 ? "\n    " : ",\n    "}${JSON.stringify(row)}`);
+      pending.push(`${rows === 0 ? "\n    " : ",\n    "}${JSON.stringify(row)}`);
       rows += 1;
+      if (pending.length >= BATCH) await flush();
     },
     async finish(report: Report) {
+      await flush();
       const { run_id, as_of, parameters, started_at, row_columns, rows: _rows, ...tail } = report;
       const body = JSON.stringify(tail, null, 2);
       await write(
@@ -34,6 +46,7 @@ export function jsonSink(out: Writable): ReportSink {
       await once(out, "finish");
     },
     async abort(error: unknown) {
+      pending = [];
       out.destroy(error instanceof Error ? error : new Error(String(error)));
     },
   };

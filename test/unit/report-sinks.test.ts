@@ -27,14 +27,20 @@ async function run(sinkOf: (out: PassThrough) => ReturnType<typeof jsonSink>, ro
 }
 
 describe("jsonSink", () => {
-  it.each([0, 1, 3])("streams a valid report with %i rows, head first and results last", async (n) => {
-    const parsed = JSON.parse(await run(jsonSink, n));
-    expect(parsed.run_id).toBe("r-1");
-    expect(parsed.rows).toHaveLength(n);
-    expect(parsed.metrics.amount_still_missing).toBe((35 * n).toFixed(2));
-    expect(parsed.status).toBe("completed");
-    if (n > 0) expect(parsed.rows[0].detail).toContain('"quoted"');
-  });
+  it.each([0, 1, 3, 2_500])(
+    "streams a valid report with %i rows (batches of 1,000), head first and results last",
+    async (n) => {
+      const parsed = JSON.parse(await run(jsonSink, n));
+      expect(parsed.run_id).toBe("r-1");
+      expect(parsed.rows).toHaveLength(n);
+      expect(parsed.metrics.amount_still_missing).toBe((35 * n).toFixed(2));
+      expect(parsed.status).toBe("completed");
+      if (n > 0) expect(parsed.rows[0].detail).toContain('"quoted"');
+      expect(parsed.rows.map((r: { ord: number }) => r.ord)).toEqual(
+        Array.from({ length: n }, (_, i) => i + 1),
+      );
+    },
+  );
 });
 
 describe("csvSink", () => {
@@ -51,6 +57,11 @@ describe("csvSink", () => {
       amount: "35.00",
     });
     expect(records[0]?.detail).toBe(row(1).detail);
+  });
+
+  it("keeps every row, in order, across batches of 1,000", async () => {
+    const records = parse(await run(csvSink, 2_500), { columns: true }) as Array<Record<string, string>>;
+    expect(records.map((r) => Number(r.ord))).toEqual(Array.from({ length: 2_500 }, (_, i) => i + 1));
   });
 
   it("writes only the header when there are no rows", async () => {
