@@ -28,7 +28,7 @@ async function run(sinkOf: (out: PassThrough) => ReturnType<typeof jsonSink>, ro
 
 describe("jsonSink", () => {
   it.each([0, 1, 3, 2_500])(
-    "streams a valid report with %i rows (batches of 1,000), head first and results last",
+    "streams a valid report with %i rows (batches of 200), head first and results last",
     async (n) => {
       const parsed = JSON.parse(await run(jsonSink, n));
       expect(parsed.run_id).toBe("r-1");
@@ -59,7 +59,7 @@ describe("csvSink", () => {
     expect(records[0]?.detail).toBe(row(1).detail);
   });
 
-  it("keeps every row, in order, across batches of 1,000", async () => {
+  it("keeps every row, in order, across batches of 200", async () => {
     const records = parse(await run(csvSink, 2_500), { columns: true }) as Array<Record<string, string>>;
     expect(records.map((r) => Number(r.ord))).toEqual(Array.from({ length: 2_500 }, (_, i) => i + 1));
   });
