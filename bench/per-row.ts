@@ -7,6 +7,7 @@
  */
 import pg from "pg";
 import { DEFAULT_OBJECTS } from "../lambda/config.js";
+import { spin } from "./capture.js";
 
 export interface PerRowResult {
   ms: number;
@@ -16,13 +17,22 @@ export interface PerRowResult {
 
 export async function runPerRow(
   url: string,
-  p: { asOf: string; daysBack: number; limit: number; refresh: readonly string[]; dryRun?: boolean },
+  p: {
+    asOf: string;
+    daysBack: number;
+    limit: number;
+    refresh: readonly string[];
+    dryRun?: boolean;
+    /** Simulated round-trip latency before each query (see `spin`). */
+    rttMs?: number;
+  },
 ): Promise<PerRowResult> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   let queries = 0;
   const q = async <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => {
     queries++;
+    spin(p.rttMs ?? 0);
     return client.query<R>(text, values);
   };
   try {
