@@ -77,11 +77,23 @@ export async function setKnobs(
 }
 
 /** Advisory locks held anywhere on the server. */
-export async function advisoryLocks(client: Queryable): Promise<number> {
-  const { rows } = await client.query<{ n: number }>(
-    "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'",
-  );
-  return rows[0]?.n ?? 0;
+/**
+ * Advisory locks held in this database (other test files run in parallel on the same server). A session
+ * killed with pg_terminate_backend releases its locks as its backend exits, a moment after the client has
+ * seen the connection close, so this waits up to `waitMs` for the count to reach 0: a lock still held by
+ * a live session stays and is returned.
+ */
+export async function advisoryLocks(client: Queryable, waitMs = 5_000): Promise<number> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const { rows } = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_locks
+        WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    );
+    const n = rows[0]?.n ?? 0;
+    if (n === 0 || Date.now() >= deadline) return n;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** Sessions of the job (by application_name) connected to one database. */
