@@ -4,10 +4,10 @@
  * planted gaps fresh (the claims MVs stale exactly as the generator left them).
  */
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { type EmbeddedServer, startEmbeddedPostgres } from "../reference/embedded.js";
 import { type GroundTruth, generate } from "../reference/generator.js";
 import { migrate } from "../reference/migrate.js";
+import { withClient } from "../reference/with-client.js";
 
 /**
  * Server settings for the benchmark (said in RESULTS.md): buffers large enough to hold scale 10 and
@@ -36,15 +36,7 @@ export async function startBenchServer(): Promise<EmbeddedServer> {
   return startEmbeddedPostgres({ postgresFlags: BENCH_PG_FLAGS });
 }
 
-export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+export { withClient };
 
 export interface Template {
   name: string;

@@ -1,5 +1,6 @@
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from "../lambda/aws/env-names.js";
+import { isTimeZone } from "../lambda/core/dates.js";
 import { parseRunParameters } from "../lambda/params.js";
 
 /**
@@ -181,15 +182,6 @@ const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const VALID_RETENTIONS = Object.values(RetentionDays).filter(
   (v): v is RetentionDays => typeof v === "number",
 );
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function timeZone(get: Lookup, key: ContextKey, fallback: string): string {
   const zone = str(get, key) ?? fallback;

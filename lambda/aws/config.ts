@@ -5,6 +5,7 @@
  */
 import * as z from "zod";
 import type { ReconcileOptions } from "../config.js";
+import { isTimeZone } from "../core/dates.js";
 import { ConfigurationError } from "../errors.js";
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, ENV } from "./env-names.js";
 
@@ -45,15 +46,6 @@ const objectName = optionalText.pipe(
     .regex(/^[^\s]+$/, { message: "must be an object name such as schema.view" })
     .optional(),
 );
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const EnvSchema = z.object({
   [ENV.dbSecretId]: optionalText,

@@ -50,3 +50,13 @@ export const WINDOW_DAYS = 14;
 export function isInsideWindow(leadDate: string, day: string): boolean {
   return day >= leadDate && day < addDays(leadDate, WINDOW_DAYS);
 }
+
+/** True for a time zone name this runtime knows (IANA, e.g. `America/Lima`). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

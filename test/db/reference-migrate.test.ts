@@ -3,6 +3,7 @@ import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { checksum, migrate } from "../../reference/migrate.js";
 import { MIGRATIONS } from "../../reference/schema.generated.js";
+import { withClient } from "../../reference/with-client.js";
 
 const created: string[] = [];
 
@@ -20,16 +21,6 @@ async function emptyDatabase(): Promise<string> {
   const url = new URL(inject("pgAdminUrl"));
   url.pathname = `/${name}`;
   return url.toString();
-}
-
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Everything migrate() creates, in a comparable form: relations, columns, indexes, functions, view text. */

@@ -25,6 +25,7 @@ import {
   jobSessions,
   refreshAchieved,
   setKnobs,
+  sleep,
   waitForJobStatement,
 } from "./reliability-support.js";
 
@@ -77,8 +78,6 @@ function slowAbort(): ReportSink {
     abort: () => new Promise((resolve) => setTimeout(resolve, 200)),
   };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const watching = new Set<(error: unknown) => void>();
 

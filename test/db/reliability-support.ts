@@ -77,6 +77,8 @@ export async function setKnobs(
 }
 
 /** Advisory locks held anywhere on the server. */
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
  * Advisory locks held in this database (other test files run in parallel on the same server). A session
  * killed with pg_terminate_backend releases its locks as its backend exits, a moment after the client has
@@ -92,7 +94,7 @@ export async function advisoryLocks(client: Queryable, waitMs = 5_000): Promise<
     );
     const n = rows[0]?.n ?? 0;
     if (n === 0 || Date.now() >= deadline) return n;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
 }
 

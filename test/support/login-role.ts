@@ -5,7 +5,7 @@
  * a secret rotation.
  */
 import { randomBytes } from "node:crypto";
-import pg from "pg";
+import { withClient } from "../../reference/with-client.js";
 
 export interface LoginRole {
   readonly name: string;
@@ -17,16 +17,6 @@ export interface LoginRole {
   terminateSessions(): Promise<void>;
   /** Revokes, disconnects and drops the role. */
   drop(): Promise<void>;
-}
-
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Creates the role from a superuser connection to the test database (`db().url`). */

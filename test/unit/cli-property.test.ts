@@ -10,6 +10,7 @@ import { main } from "../../lambda/cli/main.js";
 import { addDays, isMonday } from "../../lambda/core/dates.js";
 import type { Report } from "../../lambda/core/types.js";
 import { MAX_LIMIT, type RunParameters } from "../../lambda/params.js";
+import { RUNBOOK_DEFAULTS } from "../support/run-parameters.js";
 
 const seen = vi.hoisted(() => ({ params: undefined as unknown, runs: 0 }));
 
@@ -37,16 +38,7 @@ vi.mock("../../lambda/reconcile.js", async () => {
 const RUNS = 1_000;
 const DB = "--database-url=postgres://reconcile@127.0.0.1:1/reconcile";
 
-const DEFAULTS: RunParameters = {
-  daysBack: 21,
-  limit: 1000,
-  onlyGaps: false,
-  dryRun: false,
-  onlyMilestone: null,
-  weekStart: null,
-  forceRefresh: false,
-  asOf: null,
-};
+const DEFAULTS = RUNBOOK_DEFAULTS;
 
 const isoDate = fc
   .integer({ min: Date.UTC(1900, 0, 1) / 86_400_000, max: Date.UTC(2199, 11, 31) / 86_400_000 })

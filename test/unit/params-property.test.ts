@@ -9,19 +9,11 @@ import { parseEvent } from "../../lambda/aws/input.js";
 import { addDays, isMonday } from "../../lambda/core/dates.js";
 import { InputError } from "../../lambda/errors.js";
 import { MAX_LIMIT, parseRunParameters, type RunParameters } from "../../lambda/params.js";
+import { RUNBOOK_DEFAULTS } from "../support/run-parameters.js";
 
 const RUNS = 1_500;
 
-const DEFAULTS: RunParameters = {
-  daysBack: 21,
-  limit: 1000,
-  onlyGaps: false,
-  dryRun: false,
-  onlyMilestone: null,
-  weekStart: null,
-  forceRefresh: false,
-  asOf: null,
-};
+const DEFAULTS = RUNBOOK_DEFAULTS;
 
 const SNAKE: Readonly<Record<string, string>> = {
   daysBack: "days_back",

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../lambda/errors.js";
 import { parseRunParameters } from "../../lambda/params.js";
+import { RUNBOOK_DEFAULTS } from "../support/run-parameters.js";
 
 const rejection = (input: unknown): InputError => {
   try {
@@ -14,16 +15,7 @@ const rejection = (input: unknown): InputError => {
 
 describe("parseRunParameters", () => {
   it("fills the runbook's defaults for an empty, null or {} payload", () => {
-    const expected = {
-      daysBack: 21,
-      limit: 1000,
-      onlyGaps: false,
-      dryRun: false,
-      onlyMilestone: null,
-      weekStart: null,
-      forceRefresh: false,
-      asOf: null,
-    };
+    const expected = RUNBOOK_DEFAULTS;
     expect(parseRunParameters({})).toEqual(expected);
     expect(parseRunParameters(undefined)).toEqual(expected);
     expect(parseRunParameters(null)).toEqual(expected);
