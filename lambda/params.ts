@@ -37,6 +37,11 @@ export const RunParametersSchema = z.strictObject({
   onlyMilestone: optional(z.union(MILESTONES.map((m) => z.literal(m)))),
   weekStart: optional(isoDate.refine(isMonday, { message: "must be a Monday (the start of an ISO week)" })),
   forceRefresh: z.boolean().default(false),
+  /**
+   * After the re-verify, refresh the materialized views that read the claims view, so a resolved claim
+   * reaches them (docs/contract.md §9.3). Only when the upstream refresh ran or was forced.
+   */
+  refreshDependents: z.boolean().default(true),
   asOf: optional(isoDate),
   /** Object name overrides for this run (event field `objects`). */
   objects: ObjectNamesSchema.optional(),
@@ -64,6 +69,7 @@ const ALIASES: Readonly<Record<string, string>> = {
   only_milestone: "onlyMilestone",
   week_start: "weekStart",
   force_refresh: "forceRefresh",
+  refresh_dependents: "refreshDependents",
   as_of: "asOf",
   gap_statuses: "gapStatuses",
 };

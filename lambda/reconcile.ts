@@ -8,14 +8,15 @@ import type pg from "pg";
 import Cursor from "pg-cursor";
 import { type ReconcileOptions, type ResolvedOptions, resolveOptions } from "./config.js";
 import { amountFor } from "./core/amounts.js";
+import { ClaimKeys } from "./core/claim-keys.js";
 import { decide, look, needsRefresh } from "./core/decide.js";
-import { MetricsAccumulator } from "./core/metrics.js";
-import { blockedBy, planRefresh } from "./core/refresh-plan.js";
+import { amountAtRisk, MetricsAccumulator } from "./core/metrics.js";
+import { blockedBy, describeOutcome, isFailure, planRefresh } from "./core/refresh-plan.js";
 import type {
-  GapRow,
-  LookFacts,
   PhaseTiming,
+  RefreshOutcome,
   RefreshResult,
+  RefreshStage,
   RefreshStep,
   Report,
   ReportHead,
@@ -23,9 +24,18 @@ import type {
   ReportSink,
   RunStatus,
 } from "./core/types.js";
-import { readDependencyGraph } from "./db/catalog.js";
-import { type CheckedContract, checkContract, type OptionalGapColumn } from "./db/contract.js";
-import { RunQueries, type WindowFilter } from "./db/queries.js";
+import { readDependencyGraph, readDependents } from "./db/catalog.js";
+import { type CheckedContract, checkContract } from "./db/contract.js";
+import {
+  type FinalRow,
+  type FirstLookRow,
+  RunQueries,
+  type StatusCountRow,
+  type TripDatesRow,
+  toFinal,
+  toFirstLook,
+  type WindowFilter,
+} from "./db/queries.js";
 import { refreshStep } from "./db/refresh.js";
 import {
   asReconcileError,
@@ -60,30 +70,6 @@ const MIN_START_MS = 2_000;
 /** Raised inside a run when the deadline, not a configured cap, cut a statement short. */
 class BudgetExhausted extends Error {}
 
-interface RawRow {
-  ord: number;
-  driver_id: string | null;
-  lead_date: string | null;
-  milestone_value: number;
-  gap_reason: string | null;
-  claim_status: string | null;
-  person_key: string | null;
-  lead_source_pk: string | null;
-  week_start: string | null;
-  trips_14d: number | null;
-  expected_amount: string | null;
-  before_achieved_flag: boolean | null;
-  before_achieved_date: string | null;
-  before_claim_exists: boolean | null;
-  after_achieved_flag?: boolean | null;
-  after_achieved_date?: string | null;
-  after_claim_exists?: boolean | null;
-  other_lead_date?: string | null;
-  payment_calc_rows?: number;
-  payment_calc_achieved_date?: string | null;
-  trips_in_window?: number;
-}
-
 const ROW_DECISION_COLUMNS = [
   "amount",
   "classification",
@@ -92,6 +78,8 @@ const ROW_DECISION_COLUMNS = [
   "diagnosis",
   "detail",
   "reclassified",
+  "duplicate_of",
+  "amount_at_risk",
 ] as const;
 
 export class ReconcileCabinetClaims14d {
@@ -183,8 +171,11 @@ class Run {
   #refreshes: RefreshResult[] = [];
   #plan: RefreshStep[] = [];
   #refreshSkipped: string | null = null;
+  #upstreamRan = false;
   #head: ReportHead | undefined;
   #rows: ReportRow[] | undefined;
+  /** `server_version_num` and `current_user`, read once when the session is set up. */
+  #server = { version: 0, role: "" };
 
   constructor(
     readonly params: RunParameters,
@@ -199,9 +190,12 @@ class Run {
     const log = this.run.logger;
     await this.#setupSession(client);
     const contract = await this.#phase("contract", () => checkContract(client, this.options.objects));
+    // A dry run refreshes nothing, so it takes no run lock: an operator's dry run never makes the
+    // scheduled run skip (docs/contract.md §9.10).
     const lock = await client.query<{ locked: boolean; today: string }>(
-      "SELECT pg_try_advisory_lock($1::bigint) AS locked, to_char(CURRENT_DATE, 'YYYY-MM-DD') AS today",
-      [this.options.lockKey.toString()],
+      `SELECT CASE WHEN $2::boolean THEN true ELSE pg_try_advisory_lock($1::bigint) END AS locked,
+              to_char(CURRENT_DATE, 'YYYY-MM-DD') AS today`,
+      [this.options.lockKey.toString(), this.params.dryRun],
     );
     const { locked, today } = lock.rows[0] as { locked: boolean; today: string };
     const asOf = this.params.asOf ?? today;
@@ -221,8 +215,9 @@ class Run {
     try {
       await this.#identify(client, queries, filter);
       const anyToFix = await this.#verify(client, queries);
-      await this.#refresh(client, contract, anyToFix);
+      await this.#refreshUpstream(client, contract, anyToFix);
       await this.#decideAndStream(client, queries);
+      await this.#refreshDependents(client);
     } catch (error) {
       if (!(error instanceof BudgetExhausted)) throw error;
       this.#budgetExhausted(error.message);
@@ -232,13 +227,15 @@ class Run {
 
   async #setupSession(client: pg.PoolClient): Promise<void> {
     try {
-      await client.query(
+      const { rows } = await client.query<{ version: number; role: string }>(
         `SELECT set_config('TimeZone', $1, false), set_config('statement_timeout', $2, false),
-                set_config('application_name', 'reconcile-cabinet-claims-14d', false)`,
+                set_config('application_name', 'reconcile-cabinet-claims-14d', false),
+                current_setting('server_version_num')::int AS version, current_user::text AS role`,
         [this.options.timeZone, `${this.#statementBudget(this.options.statementTimeoutMs)}ms`],
       );
+      this.#server = rows[0] as { version: number; role: string };
     } catch (error) {
-      if (errorCode(error) === "22023") {
+      if (errorCode(error) === SQLSTATE.INVALID_PARAMETER_VALUE) {
         throw new ConfigurationError(`time zone "${this.options.timeZone}" is not known to PostgreSQL`, {
           cause: error,
         });
@@ -274,7 +271,7 @@ class Run {
       await this.#capStatements(client, this.options.statementTimeoutMs);
       await client.query(queries.createRowsTable());
       const counts = await this.#read(() =>
-        client.query<{ claim_status: string | null; n: string }>(
+        client.query<StatusCountRow>(
           queries.identify(filter, this.params.onlyGaps, this.options.gapStatuses, this.params.limit),
         ),
       );
@@ -314,127 +311,180 @@ class Run {
   async #verify(client: pg.PoolClient, queries: RunQueries): Promise<boolean> {
     return this.#phase("verify", async () => {
       await this.#read(() => client.query(queries.firstLook()));
-      const bad = await this.#read(() =>
-        client.query<{ n: number; example: string | null }>(queries.unparseableTrips()),
-      );
-      const unparseable = bad.rows[0];
-      if (unparseable && unparseable.n > 0) {
+      const dates = await this.#read(() => client.query<TripDatesRow>(queries.tripDates()));
+      const trips = dates.rows[0];
+      if (trips && trips.unparseable > 0) {
         this.#warn(
-          `${unparseable.n} summary_daily rows of the analysed drivers have a date_file in no accepted format (DD-MM-YYYY, YYYY-MM-DD) or an impossible date (e.g. "${unparseable.example}"); their trips are not counted`,
+          `${trips.unparseable} summary_daily rows of the analysed drivers have a date_file in no accepted format (DD-MM-YYYY, YYYY-MM-DD) or an impossible date (e.g. "${trips.unparseable_example}"); their trips are not counted`,
+        );
+      }
+      if (trips && trips.iso_in_window > 0) {
+        this.#warn(
+          `${trips.iso_in_window} summary_daily rows of the analysed drivers inside their windows are written YYYY-MM-DD: the job counts their trips, but views that parse only DD-MM-YYYY do not, so a milestone can be missing from them before the gap view ever shows it`,
         );
       }
       let anyToFix = false;
-      await this.#eachRow(client, queries.firstLookRows(), (raw) => {
-        if (needsRefresh(look(gapRow(raw), before(raw)))) anyToFix = true;
+      await this.#eachRow<FirstLookRow>(client, queries.firstLookRows(), (raw) => {
+        const { row, before } = toFirstLook(raw, queries.optional);
+        if (needsRefresh(look(row, before))) anyToFix = true;
         return !anyToFix; // stop reading at the first row a refresh could fix
       });
       return anyToFix;
     });
   }
 
-  /** Step 4: refresh the closure in dependency order, unless dry-run or nothing to fix. */
-  async #refresh(client: pg.PoolClient, contract: CheckedContract, anyToFix: boolean): Promise<void> {
-    const log = this.run.logger;
+  /**
+   * Step 4: plan both stages, then refresh the upstream stage in dependency order, unless dry-run or no
+   * refresh can change a verdict (nothing to fix, or no planned view feeds the claims or achieved view).
+   */
+  async #refreshUpstream(client: pg.PoolClient, contract: CheckedContract, anyToFix: boolean): Promise<void> {
     this.#plan = await this.#phase("plan", async () => {
-      const roots = [contract.oids.gapView, contract.oids.claimsView, contract.oids.achievedView];
-      return planRefresh(roots, await readDependencyGraph(client, roots));
+      const roots = {
+        gapView: contract.oids.gapView,
+        claimsView: contract.oids.claimsView,
+        achievedView: contract.oids.achievedView,
+      };
+      const [upstream, downstream] = [
+        await readDependencyGraph(client, Object.values(roots), this.#server.version),
+        await readDependents(client, roots.claimsView, this.#server.version),
+      ];
+      return planRefresh(roots, upstream, downstream);
     });
+    const upstream = this.#plan.filter((step) => step.stage === "upstream");
+    const refused = this.#plan.filter((step) => !step.permitted);
     if (this.params.dryRun) {
       this.#refreshSkipped = "dry-run";
+      if (refused.length > 0) {
+        this.#warn(
+          `role ${this.#server.role} may not refresh ${refused.map((s) => `${s.name} (owner ${s.owner})`).join(", ")}: a real run would record ${refused.length === 1 ? "it" : "them"} as failed; refreshing needs ownership, or MAINTAIN on PostgreSQL 17+`,
+        );
+      }
       return;
     }
-    if (!anyToFix && !this.params.forceRefresh) {
+    if (!this.params.forceRefresh && !anyToFix) {
       this.#refreshSkipped =
         "nothing to fix: every analysed row already has its claim or cannot be fixed by a refresh";
       return;
     }
-    if (this.#plan.length === 0) {
+    if (!this.params.forceRefresh && !this.#refreshable()) {
+      this.#refreshSkipped =
+        upstream.length === 0
+          ? "no materialized view in the dependency closure"
+          : "no planned materialized view feeds the claims or canonical achieved view: a refresh cannot change a verdict";
+      return;
+    }
+    if (upstream.length === 0) {
       this.#refreshSkipped = "no materialized view in the dependency closure";
       return;
     }
-    await this.#phase("refresh", async () => {
-      const results = new Map<string, RefreshResult>();
-      for (const step of this.#plan) {
-        const blocker = blockedBy(step, results);
-        let result: RefreshResult;
-        const remaining = this.#remaining() - this.#reserveForReverify();
-        if (blocker !== null) {
-          result = {
-            name: step.name,
-            mode: step.mode,
-            duration_ms: 0,
-            ok: false,
-            error: `skipped: ${blocker} failed`,
-          };
-        } else if (remaining < 1_000) {
-          this.#budgetExhausted(`refresh of ${step.name} not started`);
-          result = {
-            name: step.name,
-            mode: step.mode,
-            duration_ms: 0,
-            ok: false,
-            error: `skipped: ${step.name} not started, time budget exhausted`,
-          };
-        } else {
-          result = await refreshStep(client, step, {
-            lockTimeoutMs: Math.min(this.options.refreshLockTimeoutMs, remaining),
-            statementTimeoutMs: Math.min(this.options.refreshStatementTimeoutMs, remaining),
-          });
-          // Cut short by the run's deadline rather than by its own cap: the run is partial, not failed.
-          if (
-            !result.ok &&
-            remaining < this.options.refreshStatementTimeoutMs &&
-            /timeout/i.test(result.error ?? "")
-          ) {
-            this.#budgetExhausted(`refresh of ${step.name} cut short`);
-          }
+    this.#upstreamRan = true;
+    await this.#phase("refresh", () => this.#runSteps(client, upstream));
+  }
+
+  /** Step 7 (docs/contract.md §9.3): the views built on the claims view, once the verdicts are decided. */
+  async #refreshDependents(client: pg.PoolClient): Promise<void> {
+    const dependents = this.#plan.filter((step) => step.stage === "dependent");
+    if (dependents.length === 0 || this.params.dryRun || !this.params.refreshDependents) return;
+    if (!this.#upstreamRan && !this.params.forceRefresh) return;
+    await this.#phase("refresh dependents", () => this.#runSteps(client, dependents));
+  }
+
+  /** Whether refreshing the plan could change a verdict: some upstream view feeds claims or achieved. */
+  #refreshable(): boolean {
+    return this.#plan.some((step) => step.stage === "upstream" && step.feeds_claims);
+  }
+
+  async #runSteps(client: pg.PoolClient, steps: readonly RefreshStep[]): Promise<void> {
+    const log = this.run.logger;
+    const results = new Map(this.#refreshes.map((r) => [r.name, r]));
+    for (const step of steps) {
+      const blocker = blockedBy(step, results);
+      const remaining = this.#remaining() - this.#reserveForReverify(step.stage);
+      let outcome: RefreshOutcome;
+      let duration_ms = 0;
+      if (blocker !== null) {
+        outcome = { kind: "skipped", because: blocker };
+      } else if (!step.permitted) {
+        outcome = { kind: "not_permitted", role: this.#server.role, owner: step.owner };
+      } else if (remaining < 1_000) {
+        this.#budgetExhausted(`refresh of ${step.name} not started`);
+        outcome = { kind: "out_of_time" };
+      } else {
+        ({ outcome, duration_ms } = await refreshStep(client, step, {
+          lockTimeoutMs: Math.min(this.options.refreshLockTimeoutMs, remaining),
+          statementTimeoutMs: Math.min(this.options.refreshStatementTimeoutMs, remaining),
+        }));
+        // Cancelled by a statement timeout the run's deadline imposed (not the configured cap): the run is
+        // partial, not failed.
+        if (
+          outcome.kind === "failed" &&
+          outcome.sqlstate === SQLSTATE.QUERY_CANCELED &&
+          remaining < this.options.refreshStatementTimeoutMs
+        ) {
+          this.#budgetExhausted(`refresh of ${step.name} cut short`);
         }
-        results.set(step.name, result);
-        this.#refreshes.push(result);
-        this.#phases.push({ phase: `refresh ${step.name}`, duration_ms: result.duration_ms });
-        if (result.ok)
-          log?.info("refreshed", { view: step.name, mode: step.mode, duration_ms: result.duration_ms });
-        else log?.warn("refresh failed", { view: step.name, mode: step.mode, error: result.error });
       }
-    });
+      const result = toResult(step, outcome, duration_ms);
+      results.set(step.name, result);
+      this.#refreshes.push(result);
+      this.#phases.push({ phase: `refresh ${step.name}`, duration_ms });
+      if (result.ok) log?.info("refreshed", { view: step.name, mode: step.mode, duration_ms });
+      else if (isFailure(outcome)) {
+        // Loud (§9.6): a report warning and a log warning, which the CLI also prints on stderr.
+        this.#warn(`refresh of ${step.name} (${step.stage}) failed: ${result.error}`);
+      } else log?.warn("refresh not attempted", { view: step.name, reason: result.error });
+    }
+  }
+
+  /**
+   * The view whose failed refresh explains a missing claim: the first upstream view feeding the claims or
+   * achieved view that was not refreshed. Every analysed row reads that closure, so it explains them all.
+   */
+  #failedRefresh(): { name: string; error: string } | null {
+    const feeding = new Set(this.#plan.filter((s) => s.feeds_claims).map((s) => s.name));
+    const failed = this.#refreshes.find((r) => r.stage === "upstream" && !r.ok && feeding.has(r.name));
+    return failed ? { name: failed.name, error: failed.error ?? "not refreshed" } : null;
   }
 
   /** Steps 5 and 6: the second look, the pure decision per row, and the rows streamed to every output. */
   async #decideAndStream(client: pg.PoolClient, queries: RunQueries): Promise<void> {
-    const refreshed = this.#refreshes.length > 0;
-    // Every analysed row reads the whole closure, so any view left unrefreshed explains a missing claim.
-    const failedRefresh = this.#refreshes.find((r) => !r.ok)?.name ?? null;
+    const context = {
+      dryRun: this.params.dryRun,
+      refreshed: this.#upstreamRan,
+      refreshable: this.#refreshable(),
+      failedRefresh: this.#failedRefresh(),
+    };
+    const keys = new ClaimKeys();
     const looksLikeGaps = new Map<string, number>();
     const gapStatuses = new Set(this.options.gapStatuses);
-    const sql = refreshed ? queries.finalRows() : queries.firstLookRows();
+    let claimedGaps = 0;
     await this.#phase("decide", async () => {
       await this.#capStatements(client, this.options.statementTimeoutMs);
-      const pending: RawRow[] = [];
-      await this.#eachRow(
+      const pending: FinalRow[] = [];
+      await this.#eachRow<FinalRow>(
         client,
-        sql,
+        queries.finalRows(),
         (raw) => {
           pending.push(raw);
           return true;
         },
         async () => {
           for (const raw of pending.splice(0)) {
-            const row = gapRow(raw, queries.optional);
-            const first = before(raw);
-            const decision = decide(row, first, refreshed ? after(raw) : first, diagnosisFacts(raw), {
-              dryRun: this.params.dryRun,
-              refreshed,
-              failedRefresh,
-            });
-            const reportRow: ReportRow = {
+            const { row, before, after, facts } = toFinal(raw, queries.optional);
+            const decision = decide(row, before, after, facts, context);
+            const base = {
               ...row,
               amount: amountFor(row.milestone_value, row.expected_amount),
               ...decision,
+              duplicate_of: keys.duplicateOf(row),
             };
-            if (decision.classification === "SHOULD_EXIST" && !gapStatuses.has(row.claim_status ?? "")) {
+            const reportRow: ReportRow = { ...base, amount_at_risk: amountAtRisk(base) };
+            const isGap = gapStatuses.has(row.claim_status ?? "");
+            if (decision.classification === "SHOULD_EXIST" && !isGap) {
               const key = row.claim_status ?? "(null)";
               looksLikeGaps.set(key, (looksLikeGaps.get(key) ?? 0) + 1);
             }
+            if (decision.verdict === "ALREADY_EXISTS" && isGap) claimedGaps += 1;
             this.#metrics.add(reportRow);
             this.#rows?.push(reportRow);
             for (const sink of this.run.sinks ?? []) await sink.row(reportRow);
@@ -447,6 +497,11 @@ class Run {
         `${n} rows with claim_status "${status}" (not a gap status) have no claim although the canonical view says the milestone was achieved inside the window`,
       );
     }
+    if (claimedGaps > 0) {
+      this.#warn(
+        `${claimedGaps} rows with a gap status already have their claim in the claims view (ALREADY_EXISTS): the gap view decides whether a claim exists from another source, so these rows will never leave it`,
+      );
+    }
   }
 
   /**
@@ -454,13 +509,13 @@ class Run {
    * round trips grow by one per page, never per row. `onRow` returns false to stop early; `onPage` runs
    * after each page (the rows are decided and written there, with backpressure).
    */
-  async #eachRow(
+  async #eachRow<Row>(
     client: pg.PoolClient,
     text: string,
-    onRow: (row: RawRow) => boolean,
+    onRow: (row: Row) => boolean,
     onPage?: () => Promise<void>,
   ): Promise<void> {
-    const cursor = client.query(new Cursor<RawRow>(text));
+    const cursor = client.query(new Cursor<Row>(text));
     // Once the cursor has failed (a query error, or the connection lost under it) its portal is gone and
     // pg-cursor has already sent Sync; close() would then wait for a ReadyForQuery that a dead connection
     // never sends, and the run would hang instead of failing.
@@ -519,8 +574,12 @@ class Run {
     return Math.max(0, Math.floor(Math.min(capMs, this.#remaining())));
   }
 
-  /** Time kept back from the refreshes so the re-verify and the report can still run. */
-  #reserveForReverify(): number {
+  /**
+   * Time kept back from an upstream refresh so the re-verify and the report can still run; dependents run
+   * after the re-verify and keep back only a little for the report.
+   */
+  #reserveForReverify(stage: RefreshStage): number {
+    if (stage === "dependent") return 1_000;
     const verify = this.#phases.filter((p) => p.phase === "identify" || p.phase === "verify");
     const spent = verify.reduce((sum, p) => sum + p.duration_ms, 0);
     return Math.max(2_000, 3 * spent);
@@ -574,6 +633,18 @@ class Run {
   }
 }
 
+function toResult(step: RefreshStep, outcome: RefreshOutcome, duration_ms: number): RefreshResult {
+  return {
+    name: step.name,
+    stage: step.stage,
+    mode: step.mode,
+    duration_ms,
+    ok: outcome.kind === "ok",
+    error: describeOutcome(outcome),
+    outcome,
+  };
+}
+
 /**
  * Runs `fn` on every sink at once (they write to independent files or uploads) and waits for all of them
  * to settle before reporting the first failure, so an abort never races a start or finish still running.
@@ -585,46 +656,4 @@ async function allSinks(
   const results = await Promise.allSettled((sinks ?? []).map(fn));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed) throw failed.reason;
-}
-
-/** The gap view's columns of a fetched row; optional columns only when this deployment's view has them. */
-function gapRow(raw: RawRow, optional?: readonly OptionalGapColumn[]): GapRow {
-  const row: Record<string, unknown> = {
-    ord: Number(raw.ord),
-    driver_id: raw.driver_id,
-    lead_date: raw.lead_date,
-    milestone_value: Number(raw.milestone_value),
-    gap_reason: raw.gap_reason,
-    claim_status: raw.claim_status,
-  };
-  for (const column of optional ?? []) {
-    const value = raw[column];
-    row[column] = column === "trips_14d" && value !== null ? Number(value) : value;
-  }
-  return row as unknown as GapRow;
-}
-
-function before(raw: RawRow): LookFacts {
-  return {
-    achieved_flag: raw.before_achieved_flag,
-    achieved_date: raw.before_achieved_date,
-    claim_exists: raw.before_claim_exists === true,
-  };
-}
-
-function after(raw: RawRow): LookFacts {
-  return {
-    achieved_flag: raw.after_achieved_flag ?? null,
-    achieved_date: raw.after_achieved_date ?? null,
-    claim_exists: raw.after_claim_exists === true,
-  };
-}
-
-function diagnosisFacts(raw: RawRow) {
-  return {
-    other_lead_date: raw.other_lead_date ?? null,
-    payment_calc_rows: Number(raw.payment_calc_rows ?? 0),
-    payment_calc_achieved_date: raw.payment_calc_achieved_date ?? null,
-    trips_in_window: Number(raw.trips_in_window ?? 0),
-  };
 }

@@ -422,6 +422,8 @@ export interface ExpectedDecision {
   dry_run_invalid_reason: InvalidReason | null;
   /** Diagnosis of the normal run (null unless afterRefresh is STILL_MISSING). */
   diagnosis: Diagnosis | null;
+  /** Diagnosis a dry run gives a WOULD_REFRESH row: read on the data as it is, stale claims included. */
+  dry_run_diagnosis: Diagnosis | null;
 }
 
 export interface WindowRow {
@@ -488,8 +490,9 @@ export function expectedDecisions(ds: Dataset, model: Model, daysBack = DEFAULT_
     return { kind: "SHOULD_EXIST" };
   };
 
-  const diagnose = (row: GapViewRow & { driver_id: string }): Diagnosis => {
-    const others = (after.get(`${row.driver_id}\u0000${row.milestone_value}`) ?? []).filter(
+  // The diagnosis on the claims as given: `after` for a real run, `before` for a dry run (data as it is).
+  const diagnose = (row: GapViewRow & { driver_id: string }, claims = after): Diagnosis => {
+    const others = (claims.get(`${row.driver_id}\u0000${row.milestone_value}`) ?? []).filter(
       (d) => d !== row.lead_date,
     );
     if (others.length > 0) return "CLAIM_ON_OTHER_LEAD_DATE";
@@ -534,6 +537,8 @@ export function expectedDecisions(ds: Dataset, model: Model, daysBack = DEFAULT_
         invalid_reason: second.kind === "INVALID" ? second.reason : null,
         dry_run_invalid_reason: first.kind === "INVALID" ? first.reason : null,
         diagnosis,
+        dry_run_diagnosis:
+          first.kind === "SHOULD_EXIST" ? diagnose(row as GapViewRow & { driver_id: string }, before) : null,
       },
       mode: ds.modes[row.lead_source_pk] ?? "normal",
     });

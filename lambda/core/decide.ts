@@ -1,7 +1,7 @@
 /**
  * Where a verdict is decided. Pure functions over facts the queries fetched for every row at once: no
  * database, no clock (the window is counted from the row's own lead date). The order of the checks is the
- * runbook's troubleshooting order (contract.md §4); the first match wins.
+ * runbook's troubleshooting order (docs/contract.md §4); the first match wins.
  */
 import { addDays, isInsideWindow, WINDOW_DAYS } from "./dates.js";
 import type {
@@ -52,26 +52,32 @@ export function look(row: GapRow, facts: LookFacts): Look {
   return { classification: "SHOULD_EXIST", invalid_reason: null, detail: null };
 }
 
-/** Why a claim whose conditions hold is still absent after the refresh (first match wins). */
-export function diagnose(
-  row: GapRow & { lead_date: string },
-  facts: DiagnosisFacts,
-  failedRefresh: string | null,
-): { diagnosis: Diagnosis; detail: string } {
+/** A diagnosis of the data as it is, with the few figures that prove it (`brief`) and a sentence (`detail`). */
+export interface Diagnosed {
+  readonly diagnosis: Exclude<Diagnosis, "REFRESH_FAILED">;
+  readonly detail: string;
+  readonly brief: string;
+}
+
+/**
+ * Why a claim whose conditions hold is absent from the claims view, read from the facts as they are now
+ * (first match wins, the runbook's troubleshooting order). A failed refresh is not decided here: see
+ * `finalVerdict`, which wraps this diagnosis in `REFRESH_FAILED`.
+ */
+export function diagnose(row: GapRow & { lead_date: string }, facts: DiagnosisFacts): Diagnosed {
   const window = windowText(row.lead_date);
-  if (failedRefresh !== null) {
-    return { diagnosis: "REFRESH_FAILED", detail: `refresh of ${failedRefresh} failed` };
-  }
   if (facts.other_lead_date !== null) {
     return {
       diagnosis: "CLAIM_ON_OTHER_LEAD_DATE",
       detail: `claim exists under lead_date ${facts.other_lead_date}, gap row has ${row.lead_date}`,
+      brief: facts.other_lead_date,
     };
   }
   if (facts.payment_calc_rows === 0) {
     return {
       diagnosis: "NO_PAYMENT_CALCULATION",
       detail: `no cabinet/partner payment calculation for M${row.milestone_value} at lead_date ${row.lead_date}`,
+      brief: `none at ${row.lead_date}`,
     };
   }
   const achieved = facts.payment_calc_achieved_date;
@@ -82,17 +88,20 @@ export function diagnose(
         achieved === null
           ? `payment calculation: M${row.milestone_value} not achieved; trips in window ${facts.trips_in_window}`
           : `payment calculation achieved ${achieved}, window ${window}`,
+      brief: achieved === null ? "not achieved" : `achieved ${achieved}`,
     };
   }
   if (facts.trips_in_window < row.milestone_value) {
     return {
       diagnosis: "TRIPS_OUTSIDE_WINDOW",
       detail: `trips in window ${window}: ${facts.trips_in_window} < ${row.milestone_value}`,
+      brief: `${facts.trips_in_window} < ${row.milestone_value} trips`,
     };
   }
   return {
     diagnosis: "CLAIMS_VIEW_MISSING",
     detail: `achieved ${achieved}, trips in window ${facts.trips_in_window}, claims view has no row`,
+    brief: `achieved ${achieved}`,
   };
 }
 
@@ -104,10 +113,18 @@ export type Decision = Pick<
 
 export interface DecideContext {
   readonly dryRun: boolean;
-  /** Whether the refresh ran (false in dry-run and when nothing needed fixing). */
+  /** Whether the upstream refresh ran (false in dry-run and when nothing needed fixing). */
   readonly refreshed: boolean;
-  /** A materialized view in the closure whose refresh failed or was skipped after a failure. */
-  readonly failedRefresh: string | null;
+  /**
+   * Whether a refresh could change a row: the plan holds a materialized view that the claims view or the
+   * canonical achieved view reads (docs/contract.md §9.2). Without one, a dry run says STILL_MISSING too.
+   */
+  readonly refreshable: boolean;
+  /**
+   * The first materialized view feeding the claims or achieved view whose refresh did not succeed, with the
+   * outcome in words. Views only the gap view reads, and dependents, never count (§9.5).
+   */
+  readonly failedRefresh: { readonly name: string; readonly error: string } | null;
 }
 
 /**
@@ -163,10 +180,25 @@ function finalVerdict(
     const detail = first.classification === "INVALID" ? `before refresh: ${first.detail}` : null;
     return { verdict: "RESOLVED", invalid_reason: null, diagnosis: null, detail };
   }
-  if (context.dryRun) {
-    return { verdict: "WOULD_REFRESH", invalid_reason: null, diagnosis: null, detail: null };
+  // The diagnosis of the data as it is, on every path: a dry run, an empty plan, a failed refresh (§9.1).
+  const found = diagnose(row as GapRow & { lead_date: string }, facts);
+  if (context.dryRun && context.refreshable) {
+    return {
+      verdict: "WOULD_REFRESH",
+      invalid_reason: null,
+      diagnosis: found.diagnosis,
+      detail: found.detail,
+    };
   }
-  const found = diagnose(row as GapRow & { lead_date: string }, facts, context.failedRefresh);
+  const failed = context.failedRefresh;
+  if (failed !== null) {
+    return {
+      verdict: "STILL_MISSING",
+      invalid_reason: null,
+      diagnosis: "REFRESH_FAILED",
+      detail: `refresh of ${failed.name} failed: ${failed.error}; on the data as it is: ${found.diagnosis} (${found.brief})`,
+    };
+  }
   return { verdict: "STILL_MISSING", invalid_reason: null, diagnosis: found.diagnosis, detail: found.detail };
 }
 

@@ -1,10 +1,20 @@
 /**
- * Metrics count verdicts (contract.md §5), accumulated row by row as rows stream, so memory does not grow
- * with the number of rows. The invariant `processed = claims_should_exist + claims_already_exist +
- * invalid_conditions` holds by construction: every row lands in exactly one of those three.
+ * Metrics count verdicts (docs/contract.md §5), accumulated row by row as rows stream, so memory does not
+ * grow with the number of rows. The invariant `processed = claims_should_exist + claims_already_exist +
+ * invalid_conditions` holds by construction: every row lands in exactly one of those three. Counts count
+ * rows; amounts count each claim key once (a row with `duplicate_of` adds no money, §9.7).
  */
 import { AmountSum } from "./amounts.js";
+import { isFailure } from "./refresh-plan.js";
 import type { Metrics, RefreshResult, Report, ReportRow, Verdict } from "./types.js";
+
+/** Verdicts whose money is at risk: the claim is absent now (a dry run's WOULD_REFRESH included). */
+const AT_RISK: ReadonlySet<Verdict> = new Set(["STILL_MISSING", "WOULD_REFRESH"]);
+
+/** The amount a row adds to `amount_at_risk`: its amount once per claim key when at risk, else zero. */
+export function amountAtRisk(row: Pick<ReportRow, "verdict" | "duplicate_of" | "amount">): string {
+  return AT_RISK.has(row.verdict) && row.duplicate_of === null ? row.amount : "0.00";
+}
 
 const VERDICT_ORDER: Readonly<Record<Verdict, number>> = {
   STILL_MISSING: 0,
@@ -24,6 +34,7 @@ export class MetricsAccumulator {
     WOULD_REFRESH: 0,
   };
   #stillMissingAmount = new AmountSum();
+  #atRiskAmount = new AmountSum();
   #breakdown = new Map<
     string,
     { verdict: Verdict; reason: string | null; count: number; amount: AmountSum }
@@ -32,7 +43,9 @@ export class MetricsAccumulator {
   add(row: ReportRow): void {
     this.#processed += 1;
     this.#counts[row.verdict] += 1;
-    if (row.verdict === "STILL_MISSING") this.#stillMissingAmount.add(row.amount);
+    const counted = row.duplicate_of === null;
+    if (row.verdict === "STILL_MISSING" && counted) this.#stillMissingAmount.add(row.amount);
+    this.#atRiskAmount.add(row.amount_at_risk);
     const reason = row.diagnosis ?? row.invalid_reason;
     const key = `${row.verdict}/${reason ?? ""}`;
     let entry = this.#breakdown.get(key);
@@ -41,7 +54,7 @@ export class MetricsAccumulator {
       this.#breakdown.set(key, entry);
     }
     entry.count += 1;
-    entry.amount.add(row.amount);
+    if (counted) entry.amount.add(row.amount);
   }
 
   metrics(gapsFound: number, refreshes: readonly RefreshResult[], durationMs: number): Metrics {
@@ -56,7 +69,8 @@ export class MetricsAccumulator {
       resolved_after_refresh: c.RESOLVED,
       still_missing: c.STILL_MISSING,
       amount_still_missing: this.#stillMissingAmount.toString(),
-      refresh_failures: refreshes.filter((r) => !r.ok && !r.error?.startsWith("skipped")).length,
+      amount_at_risk: this.#atRiskAmount.toString(),
+      refresh_failures: refreshes.filter((r) => isFailure(r.outcome)).length,
       duration_ms: durationMs,
     };
   }

@@ -55,26 +55,55 @@ export interface DiagnosisFacts {
   readonly trips_in_window: number;
 }
 
+/**
+ * `upstream`: read (transitively) by the gap, claims or canonical achieved view; refreshed before the
+ * re-verify. `dependent`: reads the claims view (transitively); refreshed after the re-verify so that a
+ * resolved claim reaches the screens built on the claims view (docs/contract.md §9.3).
+ */
+export type RefreshStage = "upstream" | "dependent";
+
 /** A materialized view in the dependency closure, with how it will be refreshed. */
 export interface RefreshStep {
   /** Quoted-safe display name `schema.name`. */
   readonly name: string;
   readonly schema: string;
   readonly relname: string;
+  readonly stage: RefreshStage;
   readonly mode: "concurrently" | "plain";
   /** Why plain: not populated, or no usable unique index. */
   readonly mode_reason: string | null;
-  /** Names of the materialized views in the closure it reads (directly or through plain views). */
+  /** Names of the materialized views of the plan it reads (directly or through plain views). */
   readonly depends_on: readonly string[];
+  /**
+   * Upstream only: the claims view or the canonical achieved view reads it, so refreshing it can change a
+   * row's verdict (a view only the gap view reads cannot).
+   */
+  readonly feeds_claims: boolean;
+  /** The job's role may refresh it: owns it (member of the owner role) or, on PostgreSQL 17+, has MAINTAIN. */
+  readonly permitted: boolean;
+  readonly owner: string;
 }
+
+/**
+ * What happened to one step, as a value (never parsed from text): refreshed; failed with its SQLSTATE;
+ * not attempted because a view it reads failed (`because`) or the time budget ran out; not permitted.
+ */
+export type RefreshOutcome =
+  | { readonly kind: "ok" }
+  | { readonly kind: "failed"; readonly sqlstate: string | null; readonly message: string }
+  | { readonly kind: "skipped"; readonly because: string }
+  | { readonly kind: "out_of_time" }
+  | { readonly kind: "not_permitted"; readonly role: string; readonly owner: string };
 
 export interface RefreshResult {
   readonly name: string;
+  readonly stage: RefreshStage;
   readonly mode: "concurrently" | "plain";
   readonly duration_ms: number;
   readonly ok: boolean;
-  /** Error message, or `skipped: <view> failed` for a dependant that was not attempted. */
+  /** The outcome in words (`null` when ok): what an operator reads in the report and the log. */
   readonly error: string | null;
+  readonly outcome: RefreshOutcome;
 }
 
 /** A row of the report: the gap view's columns plus what the job decided. */
@@ -87,6 +116,13 @@ export interface ReportRow extends GapRow {
   readonly reclassified: boolean;
   /** Amount at stake: `expected_amount` of the gap view, else the milestone's amount (decimal string). */
   readonly amount: string;
+  /**
+   * `ord` of an earlier row with the same claim key (driver_id, milestone_value, lead_date): a lead
+   * uploaded twice. Its amount is not counted again in any amount metric.
+   */
+  readonly duplicate_of: number | null;
+  /** The amount this row adds to `amount_at_risk` ("0.00" unless still missing or would refresh, once per key). */
+  readonly amount_at_risk: string;
 }
 
 export interface Metrics {
@@ -98,8 +134,10 @@ export interface Metrics {
   refreshed_views: number;
   resolved_after_refresh: number;
   still_missing: number;
-  /** Decimal string, exact (e.g. "3135.00"). */
+  /** Decimal string, exact (e.g. "3135.00"), once per claim key. */
   amount_still_missing: string;
+  /** Amount of the STILL_MISSING and WOULD_REFRESH rows, once per claim key: the money a dry run shows too. */
+  amount_at_risk: string;
   refresh_failures: number;
   duration_ms: number;
 }
@@ -124,9 +162,9 @@ export interface Report extends ReportHead {
   metrics: Metrics;
   /** Rows in the window per `claim_status` (before `limit`), so a status filter matching nothing shows. */
   gap_status_counts: Record<string, number>;
-  /** Each refresh attempted, in dependency order (empty in dry-run or when nothing needed fixing). */
+  /** Each refresh attempted, upstream then dependents, in dependency order (empty in dry-run...). */
   refreshed_views: RefreshResult[];
-  /** The materialized views the claims depend on, in refresh order, with the mode each would use. */
+  /** The materialized views of both stages, in refresh order, with the mode each would use. */
   refresh_plan: RefreshStep[];
   /** Why no refresh ran (`dry-run`, `nothing to fix`...), or null when it ran. */
   refresh_skipped: string | null;

@@ -3,7 +3,11 @@
  * temp table, and each fact (canonical achieved, claims present, payment calculation, trips in window) is
  * fetched for all of them in one statement. Values are always bound parameters; object names come from
  * the checked contract and are quoted with the driver's escaping.
+ *
+ * Each query that returns rows owns its row type and its mapper (docs/style: one row type per query): a
+ * column one query does not fetch cannot be read from its rows, so it is a compile error, never a silent 0.
  */
+import type { DiagnosisFacts, GapRow, LookFacts } from "../core/types.js";
 import type { CheckedContract, OptionalGapColumn } from "./contract.js";
 import { quoteQualified } from "./names.js";
 
@@ -156,8 +160,9 @@ export class RunQueries {
   }
 
   /**
-   * Every analysed row with its first look, its second look on the (refreshed) data, and the facts that
-   * explain a claim still missing. One statement, read through a cursor in pages.
+   * Every analysed row with its first look, its second look on the data as it is now (after the refresh,
+   * or the same data when none ran) and the facts that explain a claim still missing. Run on every path,
+   * so a diagnosis always reads real facts (docs/contract.md §9.1). One statement, read through a cursor.
    */
   finalRows(): string {
     const day = parsedTripDay("t.date_file");
@@ -199,16 +204,123 @@ export class RunQueries {
   }
 
   /**
-   * Trip rows of the analysed drivers whose `date_file` is in no accepted format or is impossible. The
-   * drivers are an array, not an `IN (SELECT ...)`: with a few thousand drivers the planner turns a
+   * Two facts about the analysed drivers' trip rows, in one pass: how many have a `date_file` in no
+   * accepted format or an impossible date (their trips count nowhere), and how many are written
+   * `YYYY-MM-DD` inside the window of one of that driver's analysed rows (the job counts them; deployed
+   * views that parse only `DD-MM-YYYY` do not, so a milestone can be lost before the gap view shows it).
+   * The drivers are an array, not an `IN (SELECT ...)`: with a few thousand drivers the planner turns a
    * semi-join into a scan of every trip row, parsing each date (235 ms for 244k trip rows, growing with the
    * whole table), where the array becomes one index search per driver (24 ms, growing with their trips).
    */
-  unparseableTrips(): string {
-    return `SELECT count(*)::int AS n, min(t.date_file) AS example
-              FROM ${this.trips} t
-             WHERE t.driver_id::text = ANY (ARRAY(
-                     SELECT DISTINCT driver_id FROM ${ROWS_TABLE} WHERE driver_id IS NOT NULL))
-               AND t.date_file IS NOT NULL AND ${parsedTripDay("t.date_file")} IS NULL`;
+  tripDates(): string {
+    return `SELECT count(*) FILTER (WHERE t.day IS NULL)::int AS unparseable,
+                   min(t.date_file) FILTER (WHERE t.day IS NULL) AS unparseable_example,
+                   count(*) FILTER (WHERE t.iso AND EXISTS (
+                     SELECT 1 FROM ${ROWS_TABLE} r
+                      WHERE r.driver_id = t.driver_id AND t.day >= r.lead_date AND t.day < r.lead_date + 14))::int
+                     AS iso_in_window
+              FROM (SELECT t.driver_id::text AS driver_id, t.date_file, ${parsedTripDay("t.date_file")} AS day,
+                           t.date_file ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' AS iso
+                      FROM ${this.trips} t
+                     WHERE t.driver_id::text = ANY (ARRAY(
+                             SELECT DISTINCT driver_id FROM ${ROWS_TABLE} WHERE driver_id IS NOT NULL))
+                       AND t.date_file IS NOT NULL) t`;
   }
+}
+
+/** A row of `identify`: rows in the window per `claim_status` (bigint counts arrive as text). */
+export interface StatusCountRow {
+  claim_status: string | null;
+  n: string;
+}
+
+/** The row of `tripDates`. */
+export interface TripDatesRow {
+  unparseable: number;
+  unparseable_example: string | null;
+  iso_in_window: number;
+}
+
+/** The gap view's columns of an analysed row, as `#rowColumns` fetches them. */
+interface GapColumnsRow {
+  ord: number;
+  driver_id: string | null;
+  lead_date: string | null;
+  milestone_value: number;
+  gap_reason: string | null;
+  claim_status: string | null;
+  person_key: string | null;
+  lead_source_pk: string | null;
+  week_start: string | null;
+  trips_14d: number | null;
+  expected_amount: string | null;
+}
+
+/** A row of `firstLookRows`. */
+export interface FirstLookRow extends GapColumnsRow {
+  before_achieved_flag: boolean | null;
+  before_achieved_date: string | null;
+  before_claim_exists: boolean | null;
+}
+
+/** A row of `finalRows`: every column is there, so the decision never reads a default in place of a fact. */
+export interface FinalRow extends FirstLookRow {
+  after_achieved_flag: boolean | null;
+  after_achieved_date: string | null;
+  after_claim_exists: boolean;
+  other_lead_date: string | null;
+  payment_calc_rows: number;
+  payment_calc_achieved_date: string | null;
+  trips_in_window: number;
+}
+
+/** The gap view's columns of a fetched row; optional columns only when this deployment's view has them. */
+function gapRow(raw: GapColumnsRow, optional: readonly OptionalGapColumn[]): GapRow {
+  const row: Record<string, unknown> = {
+    ord: Number(raw.ord),
+    driver_id: raw.driver_id,
+    lead_date: raw.lead_date,
+    milestone_value: Number(raw.milestone_value),
+    gap_reason: raw.gap_reason,
+    claim_status: raw.claim_status,
+  };
+  for (const column of optional) {
+    const value = raw[column];
+    row[column] = column === "trips_14d" && value !== null ? Number(value) : value;
+  }
+  return row as unknown as GapRow;
+}
+
+const beforeFacts = (raw: FirstLookRow): LookFacts => ({
+  achieved_flag: raw.before_achieved_flag,
+  achieved_date: raw.before_achieved_date,
+  claim_exists: raw.before_claim_exists === true,
+});
+
+export function toFirstLook(
+  raw: FirstLookRow,
+  optional: readonly OptionalGapColumn[],
+): { row: GapRow; before: LookFacts } {
+  return { row: gapRow(raw, optional), before: beforeFacts(raw) };
+}
+
+export function toFinal(
+  raw: FinalRow,
+  optional: readonly OptionalGapColumn[],
+): { row: GapRow; before: LookFacts; after: LookFacts; facts: DiagnosisFacts } {
+  return {
+    row: gapRow(raw, optional),
+    before: beforeFacts(raw),
+    after: {
+      achieved_flag: raw.after_achieved_flag,
+      achieved_date: raw.after_achieved_date,
+      claim_exists: raw.after_claim_exists,
+    },
+    facts: {
+      other_lead_date: raw.other_lead_date,
+      payment_calc_rows: Number(raw.payment_calc_rows),
+      payment_calc_achieved_date: raw.payment_calc_achieved_date,
+      trips_in_window: Number(raw.trips_in_window),
+    },
+  };
 }

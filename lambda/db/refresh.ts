@@ -4,8 +4,8 @@
  * alone instead of stalling the run. REFRESH is transactional: a failed one leaves the previous rows.
  */
 import type pg from "pg";
-import type { RefreshResult, RefreshStep } from "../core/types.js";
-import { isConnectionError } from "../errors.js";
+import type { RefreshOutcome, RefreshStep } from "../core/types.js";
+import { errorCode, isConnectionError } from "../errors.js";
 import { quoteQualified } from "./names.js";
 
 export interface RefreshTimeouts {
@@ -13,11 +13,12 @@ export interface RefreshTimeouts {
   statementTimeoutMs: number;
 }
 
+/** Refreshes one view; the outcome carries the SQLSTATE of a failure, so nothing parses its message. */
 export async function refreshStep(
   client: pg.ClientBase,
   step: RefreshStep,
   timeouts: RefreshTimeouts,
-): Promise<RefreshResult> {
+): Promise<{ outcome: RefreshOutcome; duration_ms: number }> {
   const started = performance.now();
   const target = quoteQualified({ schema: step.schema, name: step.relname });
   const concurrently = step.mode === "concurrently" ? "CONCURRENTLY " : "";
@@ -32,13 +33,16 @@ export async function refreshStep(
     );
     await client.query(`REFRESH MATERIALIZED VIEW ${concurrently}${target}`);
     await client.query("COMMIT");
-    return { name: step.name, mode: step.mode, duration_ms: elapsed(started), ok: true, error: null };
+    return { outcome: { kind: "ok" }, duration_ms: elapsed(started) };
   } catch (error) {
     // A lost connection is not a refresh failure: the session (lock, snapshot) is gone with it.
     if (isConnectionError(error)) throw error;
     await client.query("ROLLBACK").catch(() => undefined);
     const message = error instanceof Error ? error.message : String(error);
-    return { name: step.name, mode: step.mode, duration_ms: elapsed(started), ok: false, error: message };
+    return {
+      outcome: { kind: "failed", sqlstate: errorCode(error) ?? null, message },
+      duration_ms: elapsed(started),
+    };
   }
 }
 

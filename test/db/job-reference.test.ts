@@ -34,7 +34,7 @@ function fromTruth(truth: GroundTruth, phase: "dryRun" | "afterRefresh"): string
       verdict: r.expected[phase],
       reason:
         phase === "dryRun" && r.expected.dryRun !== "INVALID"
-          ? null
+          ? r.expected.dry_run_diagnosis
           : (r.expected.invalid_reason ?? r.expected.diagnosis),
     })),
   );
@@ -107,7 +107,7 @@ describe("the job against the reference schema and its planted ground truth", ()
     expect(await mvState(db.pool)).toEqual(before);
   });
 
-  it("a real run resolves the stale claims, explains the rest exactly, and never touches the collection view", async () => {
+  it("a real run resolves the stale claims, explains the rest exactly, then refreshes the collection view built on them", async () => {
     const before = await mvState(db.pool);
     const report = await job().runReconcile({ asOf: AS_OF, limit: 100_000 });
     expect(fromReport(report)).toEqual(fromTruth(truth, "afterRefresh"));
@@ -120,16 +120,22 @@ describe("the job against the reference schema and its planted ground truth", ()
       claims_already_exist: v.ALREADY_EXISTS,
       invalid_conditions: v.INVALID,
       amount_still_missing: truth.amountStillMissing,
-      refreshed_views: 2,
+      amount_at_risk: truth.amountStillMissing,
+      refreshed_views: 3,
       refresh_failures: 0,
     });
     expect(report.metrics.resolved_after_refresh).toBe(truth.staleMvGaps);
-    expect(report.refreshed_views.map((r) => [r.name, r.mode, r.ok])).toEqual([
-      ["ops.mv_cabinet_claims_base", "concurrently", true],
-      ["ops.mv_claims_payment_status_cabinet", "concurrently", true],
+    // The collection view reads the claims view: since revision 2 of the contract (§9.3) it is a dependent,
+    // refreshed after the re-verify (plainly: its only unique index is partial).
+    expect(report.refreshed_views.map((r) => [r.name, r.stage, r.mode, r.ok])).toEqual([
+      ["ops.mv_cabinet_claims_base", "upstream", "concurrently", true],
+      ["ops.mv_claims_payment_status_cabinet", "upstream", "concurrently", true],
+      ["ops.mv_yango_cabinet_claims_for_collection", "dependent", "plain", true],
     ]);
     const after = await mvState(db.pool);
-    expect(after.mv_yango_cabinet_claims_for_collection).toBe(before.mv_yango_cabinet_claims_for_collection);
+    expect(after.mv_yango_cabinet_claims_for_collection).not.toBe(
+      before.mv_yango_cabinet_claims_for_collection,
+    );
     expect(after.base_rows).not.toBe(before.base_rows);
 
     // Right after, the resolved gaps are gone from the gap view: status OK, no longer MISSING.

@@ -71,7 +71,7 @@ describe("the run on a contract-shaped schema (one situation per verdict)", () =
     job = new ReconcileCabinetClaims14d(db().pool, { objects: TOY_OBJECTS });
   });
 
-  it("decides every verdict and diagnosis, refreshing lower then upper and nothing else", async () => {
+  it("decides every verdict and diagnosis, refreshing lower then upper, then the dependent, and nothing else", async () => {
     const report = await job.runReconcile({ asOf: AS_OF });
     const rows = byDriver(report);
     expect(Object.fromEntries([...rows].map(([k, v]) => [k, pick(v)]))).toEqual({
@@ -95,17 +95,33 @@ describe("the run on a contract-shaped schema (one situation per verdict)", () =
       claims_should_exist: 6,
       claims_already_exist: 1,
       invalid_conditions: 3,
-      refreshed_views: 2,
+      refreshed_views: 3,
       resolved_after_refresh: 1,
       still_missing: 5,
       amount_still_missing: "175.00",
+      amount_at_risk: "175.00",
       refresh_failures: 0,
     });
-    expect(report.refresh_plan.map((s) => [s.name, s.mode])).toEqual([
-      ["toy.mv_lower", "concurrently"],
-      ["toy.mv_upper", "concurrently"],
+    expect(report.refresh_plan.map((s) => [s.name, s.stage, s.mode])).toEqual([
+      ["toy.mv_lower", "upstream", "concurrently"],
+      ["toy.mv_upper", "upstream", "concurrently"],
+      ["toy.mv_for_collection", "dependent", "plain"],
     ]);
-    expect(await refreshLog(db().pool as unknown as pg.ClientBase)).toEqual(["toy.mv_lower", "toy.mv_upper"]);
+    expect(report.refreshed_views.map((r) => [r.name, r.stage, r.ok])).toEqual([
+      ["toy.mv_lower", "upstream", true],
+      ["toy.mv_upper", "upstream", true],
+      ["toy.mv_for_collection", "dependent", true],
+    ]);
+    // The dependent is refreshed after the re-verify (its phase comes after "decide") and holds the claim.
+    const phases = report.phases.map((p) => p.phase);
+    expect(phases.indexOf("refresh dependents")).toBeGreaterThan(phases.indexOf("decide"));
+    const collected = await db().pool.query("SELECT 1 FROM toy.mv_for_collection WHERE driver_id = 'stale'");
+    expect(collected.rowCount).toBe(1);
+    expect(await refreshLog(db().pool as unknown as pg.ClientBase)).toEqual([
+      "toy.mv_lower",
+      "toy.mv_upper",
+      "toy.mv_for_collection",
+    ]);
   });
 });
 
@@ -123,16 +139,37 @@ describe("refresh decisions", () => {
   it("changes nothing in dry-run and says what it would refresh", async () => {
     const before = await db().pool.query("SELECT count(*)::int AS n FROM toy.mv_upper");
     const report = await job().runReconcile({ asOf: AS_OF, dryRun: true });
-    expect(pick(byDriver(report).get("stale"))).toEqual({ verdict: "WOULD_REFRESH", reason: null });
-    expect(pick(byDriver(report).get("day13"))).toEqual({ verdict: "WOULD_REFRESH", reason: null });
+    // WOULD_REFRESH carries the diagnosis of the data as it is (docs/contract.md §9.1).
+    expect(pick(byDriver(report).get("stale"))).toEqual({
+      verdict: "WOULD_REFRESH",
+      reason: "CLAIMS_VIEW_MISSING",
+    });
+    expect(pick(byDriver(report).get("day13"))).toEqual({
+      verdict: "WOULD_REFRESH",
+      reason: "CLAIMS_VIEW_MISSING",
+    });
+    expect(pick(byDriver(report).get("other-lead"))).toEqual({
+      verdict: "WOULD_REFRESH",
+      reason: "CLAIM_ON_OTHER_LEAD_DATE",
+    });
+    expect(pick(byDriver(report).get("few-trips"))).toEqual({
+      verdict: "WOULD_REFRESH",
+      reason: "TRIPS_OUTSIDE_WINDOW",
+    });
     expect(report.metrics).toMatchObject({
       claims_should_exist: 6,
       refreshed_views: 0,
       still_missing: 0,
       resolved_after_refresh: 0,
+      amount_at_risk: "200.00",
     });
     expect(report.refresh_skipped).toBe("dry-run");
-    expect(report.refresh_plan.map((s) => s.name)).toEqual(["toy.mv_lower", "toy.mv_upper"]);
+    // A dry run lists both stages of its plan.
+    expect(report.refresh_plan.map((s) => [s.name, s.stage])).toEqual([
+      ["toy.mv_lower", "upstream"],
+      ["toy.mv_upper", "upstream"],
+      ["toy.mv_for_collection", "dependent"],
+    ]);
     expect(await refreshLog(client())).toEqual([]);
     expect((await db().pool.query("SELECT count(*)::int AS n FROM toy.mv_upper")).rows).toEqual(before.rows);
   });
@@ -154,6 +191,7 @@ describe("refresh decisions", () => {
     expect(report.refreshed_views.map((r) => [r.name, r.mode, r.ok])).toEqual([
       ["toy.mv_lower", "concurrently", true],
       ["toy.mv_upper", "plain", true],
+      ["toy.mv_for_collection", "plain", true],
     ]);
     expect(pick(byDriver(report).get("stale"))).toEqual({ verdict: "RESOLVED", reason: null });
   });
@@ -168,8 +206,14 @@ describe("refresh decisions", () => {
       const report = await job().runReconcile({ asOf: AS_OF });
       expect(report.refreshed_views.map((r) => [r.name, r.ok, r.error?.slice(0, 30)])).toEqual([
         ["toy.mv_lower", false, "canceling statement due to loc"],
-        ["toy.mv_upper", false, "skipped: toy.mv_lower failed"],
+        ["toy.mv_upper", false, "skipped: toy.mv_lower was not "],
+        ["toy.mv_for_collection", false, "skipped: toy.mv_lower was not "],
       ]);
+      expect(report.refreshed_views[0]?.outcome).toMatchObject({ kind: "failed", sqlstate: "55P03" });
+      // Loud: the failure is a warning of the report (the CLI prints warnings on stderr).
+      expect(
+        report.warnings.filter((w) => w.startsWith("refresh of toy.mv_lower (upstream) failed")),
+      ).toHaveLength(1);
       expect(report.metrics).toMatchObject({
         refresh_failures: 1,
         refreshed_views: 0,
@@ -180,6 +224,10 @@ describe("refresh decisions", () => {
         verdict: "STILL_MISSING",
         reason: "REFRESH_FAILED",
       });
+      // What failed, and what the data says besides (§9.5).
+      expect(byDriver(report).get("other-lead")?.detail).toMatch(
+        /^refresh of toy\.mv_lower failed: canceling statement due to lock timeout \(SQLSTATE 55P03\); on the data as it is: CLAIM_ON_OTHER_LEAD_DATE \(2026-10-20\)$/,
+      );
       expect(report.status).toBe("completed");
     } finally {
       await blocker.query("ROLLBACK");
@@ -194,7 +242,7 @@ describe("refresh decisions", () => {
     expect(skipped.metrics).toMatchObject({ processed: 1, claims_already_exist: 1, refreshed_views: 0 });
     expect(skipped.refresh_skipped).toMatch(/^nothing to fix/);
     const forced = await job().runReconcile({ ...claimed, forceRefresh: true });
-    expect(forced.metrics.refreshed_views).toBe(2);
-    expect(await refreshLog(client())).toEqual(["toy.mv_lower", "toy.mv_upper"]);
+    expect(forced.metrics.refreshed_views).toBe(3);
+    expect(await refreshLog(client())).toEqual(["toy.mv_lower", "toy.mv_upper", "toy.mv_for_collection"]);
   });
 });

@@ -38,6 +38,8 @@ export function sampleRow(ord: number, over: Partial<ReportRow> = {}): ReportRow
     detail: 'trips in window [2026-11-01, 2026-11-15): 4 < 5, "quoted", line\nbreak',
     reclassified: false,
     amount: "35.00",
+    duplicate_of: null,
+    amount_at_risk: "35.00",
     ...over,
   };
 }
@@ -57,6 +59,7 @@ export function sampleReport(head: ReportHead, rows: number, over: Partial<Repor
       resolved_after_refresh: 0,
       still_missing: rows,
       amount_still_missing: (35 * rows).toFixed(2),
+      amount_at_risk: (35 * rows).toFixed(2),
       refresh_failures: 0,
       duration_ms: 5,
     },

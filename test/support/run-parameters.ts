@@ -12,5 +12,6 @@ export const RUNBOOK_DEFAULTS: Readonly<RunParameters> = {
   onlyMilestone: null,
   weekStart: null,
   forceRefresh: false,
+  refreshDependents: true,
   asOf: null,
 };

@@ -1,8 +1,8 @@
 /**
  * A small schema shaped like the contract, whose every fact is a plain table row the test writes: the gap
  * rows, the canonical achieved rows, the payment calculation, the trips, and the claims behind a chain of
- * two materialized views (lower -> upper -> claims view), plus a materialized view that reads the claims
- * (outside the closure). Lets a test set up exactly one situation per verdict or diagnosis.
+ * two materialized views (lower -> upper -> claims view), a materialized view that reads the claims (a
+ * dependent, refreshed after the re-verify) and one unrelated to both (never refreshed). Lets a test set up exactly one situation per verdict or diagnosis.
  */
 import type pg from "pg";
 
@@ -34,6 +34,9 @@ CREATE MATERIALIZED VIEW toy.mv_upper AS SELECT * FROM toy.v_lower;
 CREATE UNIQUE INDEX mv_upper_key ON toy.mv_upper (driver_id, milestone_value, lead_date);
 CREATE VIEW toy.v_claims AS SELECT *, false AS paid_flag FROM toy.mv_upper;
 CREATE MATERIALIZED VIEW toy.mv_for_collection AS SELECT * FROM toy.v_claims;
+-- Neither read by the three views nor reading the claims view: no run may ever refresh it.
+CREATE MATERIALIZED VIEW toy.mv_unrelated AS
+  SELECT driver_id, sum(count_orders_completed) AS trips FROM toy.summary_daily GROUP BY driver_id;
 -- Like the deployed gap view, a row stops being a gap once the claims view has its claim.
 CREATE VIEW toy.v_gap AS
   SELECT g.driver_id, g.lead_date, g.milestone_value, g.gap_reason,

@@ -24,7 +24,7 @@ const diag = (over: Partial<DiagnosisFacts> = {}): DiagnosisFacts => ({
   trips_in_window: 7,
   ...over,
 });
-const real = { dryRun: false, refreshed: true, failedRefresh: null };
+const real = { dryRun: false, refreshed: true, refreshable: true, failedRefresh: null };
 
 describe("look: canonical conditions", () => {
   it("counts an achievement on day 13 of the window and not on day 14", () => {
@@ -72,17 +72,38 @@ describe("look: canonical conditions", () => {
 });
 
 describe("decide: verdicts", () => {
-  it("is WOULD_REFRESH in dry-run when conditions hold and the claim is absent", () => {
-    const d = decide(row(), facts(), facts(), diag(), {
-      dryRun: true,
-      refreshed: false,
-      failedRefresh: null,
-    });
+  const dry = { dryRun: true, refreshed: false, refreshable: true, failedRefresh: null };
+
+  it("is WOULD_REFRESH in dry-run when conditions hold and the claim is absent, with the diagnosis as it is", () => {
+    const d = decide(row(), facts(), facts(), diag({ other_lead_date: "2026-10-20" }), dry);
     expect(d).toMatchObject({
       verdict: "WOULD_REFRESH",
       classification: "SHOULD_EXIST",
       reclassified: false,
+      diagnosis: "CLAIM_ON_OTHER_LEAD_DATE",
+      detail: "claim exists under lead_date 2026-10-20, gap row has 2026-11-01",
     });
+  });
+
+  it("is STILL_MISSING, dry run or not, when no planned view feeds the claims or achieved view", () => {
+    for (const context of [
+      { ...dry, refreshable: false },
+      { ...real, refreshed: false, refreshable: false },
+    ]) {
+      const d = decide(row(), facts(), facts(), diag({ payment_calc_rows: 0 }), context);
+      expect(d).toMatchObject({ verdict: "STILL_MISSING", diagnosis: "NO_PAYMENT_CALCULATION" });
+    }
+  });
+
+  it("blames a failed refresh and still says what the data shows", () => {
+    const d = decide(row(), facts(), facts(), diag({ other_lead_date: "2026-11-09" }), {
+      ...real,
+      failedRefresh: { name: "ops.mv_x", error: "canceling statement due to lock timeout" },
+    });
+    expect(d).toMatchObject({ verdict: "STILL_MISSING", diagnosis: "REFRESH_FAILED" });
+    expect(d.detail).toBe(
+      "refresh of ops.mv_x failed: canceling statement due to lock timeout; on the data as it is: CLAIM_ON_OTHER_LEAD_DATE (2026-11-09)",
+    );
   });
 
   it("is RESOLVED when the claim appears after the refresh", () => {
@@ -121,41 +142,36 @@ describe("decide: verdicts", () => {
 describe("diagnose: first match wins, in the runbook's order", () => {
   const due = row() as GapRow & { lead_date: string };
 
-  it("blames a failed refresh first", () => {
-    expect(diagnose(due, diag({ other_lead_date: "2026-10-20" }), "ops.mv_x").diagnosis).toBe(
-      "REFRESH_FAILED",
-    );
-  });
-
   it("finds the claim under another lead date", () => {
-    const d = diagnose(due, diag({ other_lead_date: "2026-10-20", payment_calc_rows: 0 }), null);
+    const d = diagnose(due, diag({ other_lead_date: "2026-10-20", payment_calc_rows: 0 }));
     expect(d.diagnosis).toBe("CLAIM_ON_OTHER_LEAD_DATE");
     expect(d.detail).toContain("2026-10-20");
   });
 
   it("reports no payment calculation", () => {
-    expect(diagnose(due, diag({ payment_calc_rows: 0 }), null).diagnosis).toBe("NO_PAYMENT_CALCULATION");
+    expect(diagnose(due, diag({ payment_calc_rows: 0 })).diagnosis).toBe("NO_PAYMENT_CALCULATION");
   });
 
   it("reports a payment calculation not achieved, or achieved on day 14", () => {
-    expect(diagnose(due, diag({ payment_calc_achieved_date: null }), null).diagnosis).toBe(
+    expect(diagnose(due, diag({ payment_calc_achieved_date: null })).diagnosis).toBe(
       "PAYMENT_CALCULATION_NOT_ACHIEVED",
     );
-    const late = diagnose(due, diag({ payment_calc_achieved_date: "2026-11-15" }), null);
+    const late = diagnose(due, diag({ payment_calc_achieved_date: "2026-11-15" }));
     expect(late.diagnosis).toBe("PAYMENT_CALCULATION_NOT_ACHIEVED");
     expect(late.detail).toContain("2026-11-15");
   });
 
   it("reports too few trips inside the half-open window", () => {
-    const d = diagnose(due, diag({ trips_in_window: 4 }), null);
+    const d = diagnose(due, diag({ trips_in_window: 4 }));
     expect(d).toEqual({
       diagnosis: "TRIPS_OUTSIDE_WINDOW",
       detail: "trips in window [2026-11-01, 2026-11-15): 4 < 5",
+      brief: "4 < 5 trips",
     });
   });
 
   it("blames the claims view when every source agrees", () => {
-    const d = diagnose(due, diag({ trips_in_window: 5 }), null);
+    const d = diagnose(due, diag({ trips_in_window: 5 }));
     expect(d.diagnosis).toBe("CLAIMS_VIEW_MISSING");
     expect(d.detail).toContain("trips in window 5");
   });
