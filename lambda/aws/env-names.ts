@@ -44,6 +44,8 @@ export const METRIC = {
   resolvedAfterRefresh: "ResolvedAfterRefresh",
   stillMissing: "StillMissing",
   amountStillMissing: "AmountStillMissing",
+  /** Money of STILL_MISSING and WOULD_REFRESH rows, once per claim key (a dry run shows it too). */
+  amountAtRisk: "AmountAtRisk",
   refreshFailures: "RefreshFailures",
   durationMs: "DurationMs",
   /** 1 per run that ended `completed` or `skipped`; its absence for 2 hours raises the "no run" alarm. */

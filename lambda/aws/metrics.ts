@@ -27,6 +27,7 @@ export function reportMetricValues(report: Report): Record<string, number> {
     [METRIC.resolvedAfterRefresh]: m.resolved_after_refresh,
     [METRIC.stillMissing]: m.still_missing,
     [METRIC.amountStillMissing]: Number(m.amount_still_missing),
+    [METRIC.amountAtRisk]: Number(m.amount_at_risk),
     [METRIC.refreshFailures]: m.refresh_failures,
     [METRIC.durationMs]: m.duration_ms,
     [METRIC.runSucceeded]: report.status === "completed" || report.status === "skipped" ? 1 : 0,
@@ -36,6 +37,7 @@ export function reportMetricValues(report: Report): Record<string, number> {
 const UNIT: Readonly<Record<string, Unit>> = {
   [METRIC.durationMs]: MetricUnit.Milliseconds,
   [METRIC.amountStillMissing]: MetricUnit.NoUnit,
+  [METRIC.amountAtRisk]: MetricUnit.NoUnit,
 };
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The CLI: the original runbook's flags over the same core the Lambda uses. Prints the human summary on
  * stdout; errors are one line on stderr (a stack trace only with --verbose). Exit codes: 0 completed or
- * skipped, 1 run failed, 2 bad input or configuration, 3 partial.
+ * skipped, 1 run failed, 2 bad input or configuration, 3 partial or a refresh failed.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import pg from "pg";
@@ -61,6 +61,10 @@ function program(io: CliIo): Command {
     )
     .option("--week-start <date>", "one ISO week, given by its Monday (YYYY-MM-DD)")
     .option("--force-refresh", "refresh even when no analysed row needs it", false)
+    .option(
+      "--no-refresh-dependents",
+      "do not refresh the materialized views built on the claims view after the re-verify",
+    )
     .option("--as-of <date>", "day the window is counted from (default: the database's CURRENT_DATE)")
     .option("--output-json <path>", "write the full report as JSON")
     .option("--output-csv <path>", "write one CSV line per analysed row")
@@ -138,6 +142,7 @@ interface Flags {
   onlyMilestone?: number;
   weekStart?: string;
   forceRefresh: boolean;
+  refreshDependents: boolean;
   asOf?: string;
   outputJson?: string;
   outputCsv?: string;
@@ -200,6 +205,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     onlyMilestone: flags.onlyMilestone ?? null,
     weekStart: flags.weekStart ?? null,
     forceRefresh: flags.forceRefresh,
+    refreshDependents: flags.refreshDependents,
     asOf: flags.asOf ?? null,
   };
   const sinks: ReportSink[] = [];
@@ -234,7 +240,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       io.stdout(`${JSON.stringify(report, null, 2)}\n`);
       for (const warning of report.warnings) io.stderr(`WARNING: ${warning}\n`);
     } else io.stdout(formatSummary(report, outputs));
-    return report.status === "partial" ? 3 : 0;
+    // 3: the run did not finish its work (partial), or a refresh failed (docs/contract.md §9.6): an
+    // operator's cron must see both, since the report alone would look like a normal day.
+    return report.status === "partial" || report.metrics.refresh_failures > 0 ? 3 : 0;
   } catch (error) {
     io.stderr(`reconcile-cabinet-claims-14d: ${describe(error)}\n`);
     if (flags.verbose && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);

@@ -38,8 +38,12 @@ export function formatSummary(report: Report, outputs: string[] = []): string {
       ? result.ok
         ? `ok in ${seconds(result.duration_ms)}`
         : `FAILED: ${result.error}`
-      : "planned";
-    lines.push(`  ${index + 1}. ${step.name.padEnd(44)} ${step.mode.padEnd(12)} ${outcome}`);
+      : step.permitted
+        ? "planned"
+        : `NOT PERMITTED (owner ${step.owner})`;
+    lines.push(
+      `  ${index + 1}. ${step.name.padEnd(44)} ${step.stage.padEnd(10)} ${step.mode.padEnd(12)} ${outcome}`,
+    );
   }
 
   const m = report.metrics;
@@ -54,6 +58,7 @@ export function formatSummary(report: Report, outputs: string[] = []): string {
     ["resolved_after_refresh", m.resolved_after_refresh],
     ["still_missing", m.still_missing],
     ["amount_still_missing", soles(m.amount_still_missing)],
+    ["amount_at_risk", soles(m.amount_at_risk)],
     ["refresh_failures", m.refresh_failures],
     ["duration_ms", m.duration_ms],
   ];

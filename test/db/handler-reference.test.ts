@@ -105,6 +105,8 @@ describe("Lambda handler on the reference schema with generated data", () => {
     expect(result.refreshed_views.map((v) => [v.name, v.ok])).toEqual([
       ["ops.mv_cabinet_claims_base", true],
       ["ops.mv_claims_payment_status_cabinet", true],
+      // The collection view reads the claims view: a dependent, refreshed after the re-verify (§9.3).
+      ["ops.mv_yango_cabinet_claims_for_collection", true],
     ]);
 
     const report = JSON.parse(s3.read(result.outputs.json as string).text) as Report;

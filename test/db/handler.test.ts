@@ -204,7 +204,7 @@ describe("Lambda handler on PostgreSQL", () => {
         resolved_after_refresh: 1,
         still_missing: 2,
         amount_still_missing: "135.00",
-        refreshed_views: 2,
+        refreshed_views: 3,
         refresh_failures: 0,
       });
       const prefix = `s3://${BUCKET}/reports/dt=${today}/${r.run_id}`;

@@ -101,7 +101,7 @@ describe(`${RUNS} runs started at once`, () => {
       const reports = settled.map((s) => (s as PromiseFulfilledResult<Report>).value);
       expect(tally(reports.map((r) => r.status))).toEqual({ completed: 1, skipped: RUNS - 1 });
       const done = reports.find((r) => r.status === "completed") as Report;
-      expect(done.metrics).toMatchObject({ processed: 2, resolved_after_refresh: 1, refreshed_views: 3 });
+      expect(done.metrics).toMatchObject({ processed: 2, resolved_after_refresh: 1, refreshed_views: 4 });
       for (const skipped of reports.filter((r) => r.status === "skipped")) {
         expect(skipped.metrics.processed).toBe(0);
         expect(skipped.refreshed_views).toEqual([]);
@@ -114,6 +114,7 @@ describe(`${RUNS} runs started at once`, () => {
         "toy.mv_achieved",
         "toy.mv_lower",
         "toy.mv_upper",
+        "toy.mv_for_collection",
       ]);
       expect(await advisoryLocks(db().pool)).toBe(0);
       // Every session went back to its pool clean (idle), none lost.
@@ -131,6 +132,30 @@ describe(`${RUNS} runs started at once`, () => {
       expect(next.status).toBe("completed");
     } finally {
       await pool.end();
+    }
+  });
+
+  it("a dry run takes no run lock: it completes while a real run holds the lock, and refreshes nothing", async () => {
+    // Prepare: a real run that holds the lock for its 3 s refresh.
+    const pools = [0, 1].map(() => new pg.Pool({ connectionString: db().url, max: 1 }));
+    try {
+      const job = (i: number) => new ReconcileCabinetClaims14d(pools[i] as pg.Pool, { objects: TOY_OBJECTS });
+      const real = job(0).runReconcile({ asOf: AS_OF });
+      await vi.waitUntil(async () => (await advisoryLocks(db().pool, 0)) === 1, {
+        timeout: 20_000,
+        interval: 50,
+      });
+      // Act: an operator's dry run meanwhile.
+      const dry = await job(1).runReconcile({ asOf: AS_OF, dryRun: true });
+      // Assess: the dry run analysed every row (it did not skip), while the real run still held the lock.
+      expect(dry.status).toBe("completed");
+      expect(dry.metrics.processed).toBe(LEADS.length);
+      expect(dry.refreshed_views).toEqual([]);
+      expect(await advisoryLocks(db().pool, 0)).toBe(1);
+      expect((await real).status).toBe("completed");
+      expect(await advisoryLocks(db().pool)).toBe(0);
+    } finally {
+      await Promise.all(pools.map((p) => p.end()));
     }
   });
 

@@ -19,13 +19,20 @@ export interface LoginRole {
   drop(): Promise<void>;
 }
 
-/** Creates the role from a superuser connection to the test database (`db().url`). */
-export async function createLoginRole(adminUrl: string, password: string): Promise<LoginRole> {
+/**
+ * Creates the role from a superuser connection to the test database (`db().url`). `maintain: false` gives
+ * a role that can read but not refresh: it neither owns the views nor holds MAINTAIN.
+ */
+export async function createLoginRole(
+  adminUrl: string,
+  password: string,
+  { maintain = true }: { maintain?: boolean } = {},
+): Promise<LoginRole> {
   const name = `reconcile_lambda_${randomBytes(4).toString("hex")}`;
   await withClient(adminUrl, async (client) => {
     const role = client.escapeIdentifier(name);
     await client.query(`CREATE ROLE ${role} LOGIN PASSWORD ${client.escapeLiteral(password)}`);
-    await client.query(`GRANT pg_maintain TO ${role}`);
+    if (maintain) await client.query(`GRANT pg_maintain TO ${role}`);
   });
   return {
     name,

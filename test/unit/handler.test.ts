@@ -22,6 +22,7 @@ const report = (status: Report["status"], amount: string) =>
       resolved_after_refresh: 1,
       still_missing: 3,
       amount_still_missing: amount,
+      amount_at_risk: "70.00",
       refresh_failures: 0,
       duration_ms: 1234,
     },
@@ -42,6 +43,7 @@ describe("handler without a database", () => {
     const values = reportMetricValues(report("completed", "3135.50"));
     expect(Object.keys(values).sort()).toEqual(Object.values(METRIC).sort());
     expect(values[METRIC.amountStillMissing]).toBe(3135.5);
+    expect(values[METRIC.amountAtRisk]).toBe(70);
     expect(values[METRIC.stillMissing]).toBe(3);
     expect(values[METRIC.durationMs]).toBe(1234);
     expect(values[METRIC.runSucceeded]).toBe(1);
