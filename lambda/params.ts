@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { isIsoDate, isMonday } from "./core/dates.js";
+import type { RunParameters } from "./core/types.js";
 import { InputError } from "./errors.js";
 
 /**
@@ -60,7 +61,12 @@ export const RunParametersSchema = z.strictObject({
 });
 
 export type RunParametersInput = z.input<typeof RunParametersSchema>;
-export type RunParameters = z.output<typeof RunParametersSchema>;
+export type { RunParameters };
+
+// The schema validates into the core's RunParameters, field for field: a drift is a compile error here.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const sameShape: Same<z.output<typeof RunParametersSchema>, RunParameters> = true;
+void sameShape;
 
 const ALIASES: Readonly<Record<string, string>> = {
   days_back: "daysBack",

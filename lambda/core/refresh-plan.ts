@@ -168,3 +168,53 @@ export function describeOutcome(outcome: RefreshOutcome): string | null {
 export function isFailure(outcome: RefreshOutcome): boolean {
   return outcome.kind === "failed" || outcome.kind === "not_permitted";
 }
+
+/** Whether refreshing the plan could change a verdict: some upstream view feeds claims or achieved (§9.2). */
+export function isRefreshable(plan: readonly RefreshStep[]): boolean {
+  return plan.some((step) => step.stage === "upstream" && step.feeds_claims);
+}
+
+/**
+ * Whether to run the upstream stage, and if not, why (the report's `refresh_skipped`): never in a dry run;
+ * with `forceRefresh` whenever there is something to refresh; otherwise only when some analysed row could
+ * be fixed and some planned view can change a verdict.
+ */
+export function upstreamDecision(input: {
+  dryRun: boolean;
+  forceRefresh: boolean;
+  anyToFix: boolean;
+  plan: readonly RefreshStep[];
+}): { run: true; skipped: null } | { run: false; skipped: string } {
+  if (input.dryRun) return { run: false, skipped: "dry-run" };
+  if (!input.plan.some((s) => s.stage === "upstream")) {
+    return { run: false, skipped: "no materialized view in the dependency closure" };
+  }
+  if (input.forceRefresh) return { run: true, skipped: null };
+  if (!input.anyToFix) {
+    return {
+      run: false,
+      skipped: "nothing to fix: every analysed row already has its claim or cannot be fixed by a refresh",
+    };
+  }
+  if (!isRefreshable(input.plan)) {
+    return {
+      run: false,
+      skipped:
+        "no planned materialized view feeds the claims or canonical achieved view: a refresh cannot change a verdict",
+    };
+  }
+  return { run: true, skipped: null };
+}
+
+/**
+ * The first upstream view feeding the claims or achieved view that was not refreshed, with why: it explains
+ * every missing claim (every analysed row reads that closure). Dependents never count (§9.5).
+ */
+export function failedUpstream(
+  plan: readonly RefreshStep[],
+  results: readonly RefreshResult[],
+): { name: string; error: string } | null {
+  const feeding = new Set(plan.filter((s) => s.feeds_claims).map((s) => s.name));
+  const failed = results.find((r) => r.stage === "upstream" && !r.ok && feeding.has(r.name));
+  return failed ? { name: failed.name, error: failed.error ?? "not refreshed" } : null;
+}

@@ -2,7 +2,6 @@
  * The vocabulary of a run: what a gap row is, what the job decides about it, and the report it returns.
  * Row fields keep the database's snake_case; metric names are the runbook's (contract.md §5).
  */
-import type { RunParameters } from "../params.js";
 
 export type Verdict = "INVALID" | "ALREADY_EXISTS" | "RESOLVED" | "STILL_MISSING" | "WOULD_REFRESH";
 export type InvalidReason = "NO_DRIVER" | "NO_LEAD_DATE" | "NOT_ACHIEVED" | "ACHIEVED_OUTSIDE_WINDOW";
@@ -16,6 +15,40 @@ export type Diagnosis =
 /** The first look, before any refresh: is the row invalid, already claimed, or a claim that should exist? */
 export type Classification = "INVALID" | "ALREADY_EXISTS" | "SHOULD_EXIST";
 export type RunStatus = "completed" | "skipped" | "partial";
+
+/**
+ * The run's parameters after validation (docs/contract.md §3), as the report echoes them. `params.ts`
+ * validates input into exactly this shape (checked at compile time there).
+ */
+export interface RunParameters {
+  daysBack: number;
+  limit: number;
+  onlyGaps: boolean;
+  dryRun: boolean;
+  onlyMilestone: 1 | 5 | 25 | null;
+  weekStart: string | null;
+  forceRefresh: boolean;
+  refreshDependents: boolean;
+  asOf: string | null;
+  objects?: {
+    gapView?: string | undefined;
+    claimsView?: string | undefined;
+    achievedView?: string | undefined;
+    paymentCalcView?: string | undefined;
+    tripsTable?: string | undefined;
+  };
+  gapStatuses?: string[];
+}
+
+/** Optional gap view columns carried into the report when the view has them. */
+export const OPTIONAL_GAP_COLUMNS = [
+  "person_key",
+  "lead_source_pk",
+  "week_start",
+  "trips_14d",
+  "expected_amount",
+] as const;
+export type OptionalGapColumn = (typeof OPTIONAL_GAP_COLUMNS)[number];
 
 /** One row of the gap view as analysed (required columns, then optional ones when the view has them). */
 export interface GapRow {

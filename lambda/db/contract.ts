@@ -5,6 +5,7 @@
  */
 import type pg from "pg";
 import type { ObjectNames } from "../config.js";
+import { OPTIONAL_GAP_COLUMNS, type OptionalGapColumn } from "../core/types.js";
 import { ContractError } from "../errors.js";
 import { displayName, parseQualifiedName, type QualifiedName } from "./names.js";
 
@@ -26,15 +27,7 @@ const REQUIRED: Readonly<Record<Role, readonly string[]>> = {
   tripsTable: ["driver_id", "date_file", "count_orders_completed"],
 };
 
-/** Optional gap view columns carried into the report when the view has them. */
-export const OPTIONAL_GAP_COLUMNS = [
-  "person_key",
-  "lead_source_pk",
-  "week_start",
-  "trips_14d",
-  "expected_amount",
-] as const;
-export type OptionalGapColumn = (typeof OPTIONAL_GAP_COLUMNS)[number];
+export { OPTIONAL_GAP_COLUMNS, type OptionalGapColumn } from "../core/types.js";
 
 export interface CheckedContract {
   readonly names: Readonly<Record<Role, QualifiedName>>;

@@ -4,8 +4,10 @@
  * alone instead of stalling the run. REFRESH is transactional: a failed one leaves the previous rows.
  */
 import type pg from "pg";
-import type { RefreshOutcome, RefreshStep } from "../core/types.js";
-import { errorCode, isConnectionError } from "../errors.js";
+import { blockedBy, describeOutcome } from "../core/refresh-plan.js";
+import { MIN_REFRESH_MS } from "../core/time-budget.js";
+import type { RefreshOutcome, RefreshResult, RefreshStep } from "../core/types.js";
+import { errorCode, isConnectionError, SQLSTATE } from "../errors.js";
 import { quoteQualified } from "./names.js";
 
 export interface RefreshTimeouts {
@@ -48,4 +50,67 @@ export async function refreshStep(
 
 function elapsed(started: number): number {
   return Math.round(performance.now() - started);
+}
+
+export interface StepsContext {
+  /** Results so far (the upstream stage's, when refreshing dependents): a failure there skips dependants. */
+  readonly previous: readonly RefreshResult[];
+  /** The session's role, named in a refusal. */
+  readonly role: string;
+  /** Milliseconds this step may still use (time left less what is kept back), asked before each step. */
+  readonly available: () => number;
+  readonly lockTimeoutMs: number;
+  readonly statementTimeoutMs: number;
+  /** Told of each result as it happens (log, warnings, phase timing). */
+  readonly onResult: (result: RefreshResult, cutByDeadline: boolean) => void;
+}
+
+/**
+ * Runs the steps of one stage in order. A step is not attempted when a view it reads was not refreshed
+ * (`skipped`), when the role may not refresh it (`not_permitted`), or when too little time is left
+ * (`out_of_time`); otherwise it gets its own lock and statement timeouts, capped by the time left.
+ */
+export async function refreshSteps(
+  client: pg.ClientBase,
+  steps: readonly RefreshStep[],
+  context: StepsContext,
+): Promise<RefreshResult[]> {
+  const results = new Map(context.previous.map((r) => [r.name, r]));
+  const out: RefreshResult[] = [];
+  for (const step of steps) {
+    const blocker = blockedBy(step, results);
+    const available = context.available();
+    let outcome: RefreshOutcome;
+    let duration_ms = 0;
+    let cut = false;
+    if (blocker !== null) outcome = { kind: "skipped", because: blocker };
+    else if (!step.permitted) outcome = { kind: "not_permitted", role: context.role, owner: step.owner };
+    else if (available < MIN_REFRESH_MS) {
+      outcome = { kind: "out_of_time" };
+      cut = true;
+    } else {
+      ({ outcome, duration_ms } = await refreshStep(client, step, {
+        lockTimeoutMs: Math.min(context.lockTimeoutMs, available),
+        statementTimeoutMs: Math.min(context.statementTimeoutMs, available),
+      }));
+      // Cancelled by a statement timeout the deadline imposed (not the configured cap): partial, not failed.
+      cut =
+        outcome.kind === "failed" &&
+        outcome.sqlstate === SQLSTATE.QUERY_CANCELED &&
+        available < context.statementTimeoutMs;
+    }
+    const result: RefreshResult = {
+      name: step.name,
+      stage: step.stage,
+      mode: step.mode,
+      duration_ms,
+      ok: outcome.kind === "ok",
+      error: describeOutcome(outcome),
+      outcome,
+    };
+    results.set(step.name, result);
+    out.push(result);
+    context.onResult(result, cut);
+  }
+  return out;
 }

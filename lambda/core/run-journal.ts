@@ -1,0 +1,71 @@
+/**
+ * What a run records about itself as it goes: the duration of each phase, the warnings an operator must
+ * read, and whether the time budget cut it short (`partial`). Logs as it records, through the run's logger.
+ */
+import { isFailure } from "./refresh-plan.js";
+import type { PhaseTiming, RefreshResult } from "./types.js";
+import { budgetWarning, refreshFailedWarning } from "./warnings.js";
+
+export interface JournalLogger {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+}
+
+export class RunJournal {
+  readonly phases: PhaseTiming[] = [];
+  readonly warnings: string[] = [];
+  partial = false;
+
+  constructor(
+    readonly logger?: JournalLogger,
+    readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Runs one phase and records how long it took, whether it succeeded or not. */
+  async phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const started = this.now();
+    try {
+      return await fn();
+    } finally {
+      this.timed(name, Math.round(this.now() - started));
+      this.logger?.info("phase", { phase: name, duration_ms: this.phases.at(-1)?.duration_ms });
+    }
+  }
+
+  timed(phase: string, duration_ms: number): void {
+    this.phases.push({ phase, duration_ms });
+  }
+
+  /** Milliseconds spent so far in the named phases. */
+  spentIn(...names: string[]): number {
+    return this.phases.filter((p) => names.includes(p.phase)).reduce((sum, p) => sum + p.duration_ms, 0);
+  }
+
+  warn(message: string | null): void {
+    if (message === null) return;
+    this.warnings.push(message);
+    this.logger?.warn(message);
+  }
+
+  /**
+   * Records one refresh: its timing; a failure as a warning (loud, §9.6: the report, the log, and the CLI's
+   * stderr); a step the deadline cut or kept from starting as the reason the run is partial.
+   */
+  refreshed(result: RefreshResult, cutByDeadline: boolean): void {
+    const { name: view, mode, duration_ms } = result;
+    this.timed(`refresh ${view}`, duration_ms);
+    if (cutByDeadline) {
+      const how = result.outcome.kind === "out_of_time" ? "not started" : "cut short";
+      this.budgetExhausted(`refresh of ${view} ${how}`);
+    }
+    if (result.ok) this.logger?.info("refreshed", { view, mode, duration_ms });
+    else if (isFailure(result.outcome)) this.warn(refreshFailedWarning(result));
+    else this.logger?.warn("refresh not attempted", { view, reason: result.error });
+  }
+
+  /** Marks the run partial once, with the warning that says why. */
+  budgetExhausted(what: string): void {
+    if (!this.partial) this.warn(budgetWarning(what));
+    this.partial = true;
+  }
+}

@@ -1,0 +1,192 @@
+/** The pure pieces a run is sequenced from: its time budget, its refresh decisions, money once per claim. */
+import { describe, expect, it } from "vitest";
+import { ClaimKeys } from "../../lambda/core/claim-keys.js";
+import { MetricsAccumulator } from "../../lambda/core/metrics.js";
+import { failedUpstream, isRefreshable, upstreamDecision } from "../../lambda/core/refresh-plan.js";
+import { statusCounts } from "../../lambda/core/report-columns.js";
+import { RowDecider } from "../../lambda/core/row-decider.js";
+import { TimeBudget } from "../../lambda/core/time-budget.js";
+import type { GapRow, RefreshResult, RefreshStep } from "../../lambda/core/types.js";
+import { windowWarning } from "../../lambda/core/warnings.js";
+
+const step = (name: string, over: Partial<RefreshStep> = {}): RefreshStep => ({
+  name,
+  schema: "ops",
+  relname: name,
+  stage: "upstream",
+  mode: "concurrently",
+  mode_reason: null,
+  depends_on: [],
+  feeds_claims: true,
+  permitted: true,
+  owner: "owner",
+  ...over,
+});
+
+describe("TimeBudget (clock injected)", () => {
+  it("caps statements at what is left, and says when the deadline binds", () => {
+    let now = 1_000;
+    const budget = new TimeBudget(11_000, () => now);
+    expect(budget.remaining()).toBe(10_000);
+    expect(budget.statementMs(120_000)).toBe(10_000);
+    expect(budget.statementMs(3_000)).toBe(3_000);
+    expect(budget.binds(3_000)).toBe(false);
+    now = 8_500;
+    expect(budget.binds(3_000)).toBe(true);
+    now = 12_000;
+    expect(budget.statementMs(3_000)).toBe(0);
+  });
+
+  it("is unbounded without a deadline, and keeps back three times the reads for the re-verify", () => {
+    expect(new TimeBudget(undefined).statementMs(120_000)).toBe(120_000);
+    expect(TimeBudget.reserveForReverify(100)).toBe(2_000);
+    expect(TimeBudget.reserveForReverify(4_000)).toBe(12_000);
+  });
+});
+
+describe("upstreamDecision", () => {
+  const plan = [step("ops.mv_claims")];
+  const base = { dryRun: false, forceRefresh: false, anyToFix: true, plan };
+
+  it("runs when a row can be fixed and a planned view feeds the claims or achieved view", () => {
+    expect(upstreamDecision(base)).toEqual({ run: true, skipped: null });
+  });
+
+  it("never runs in a dry run, nor with nothing planned, even when forced", () => {
+    expect(upstreamDecision({ ...base, dryRun: true, forceRefresh: true })).toEqual({
+      run: false,
+      skipped: "dry-run",
+    });
+    expect(upstreamDecision({ ...base, plan: [], forceRefresh: true }).skipped).toBe(
+      "no materialized view in the dependency closure",
+    );
+  });
+
+  it("skips with nothing to fix or only gap-view views planned, unless forced", () => {
+    expect(upstreamDecision({ ...base, anyToFix: false }).skipped).toMatch(/^nothing to fix/);
+    const gapOnly = [step("ops.mv_gap_only", { feeds_claims: false })];
+    expect(isRefreshable(gapOnly)).toBe(false);
+    expect(upstreamDecision({ ...base, plan: gapOnly }).skipped).toMatch(/cannot change a verdict$/);
+    expect(upstreamDecision({ ...base, plan: gapOnly, forceRefresh: true }).run).toBe(true);
+  });
+});
+
+describe("failedUpstream", () => {
+  const result = (name: string, over: Partial<RefreshResult>): RefreshResult => ({
+    name,
+    stage: "upstream",
+    mode: "plain",
+    duration_ms: 1,
+    ok: true,
+    error: null,
+    outcome: { kind: "ok" },
+    ...over,
+  });
+  const failed = {
+    ok: false,
+    error: "boom",
+    outcome: { kind: "failed", sqlstate: null, message: "boom" },
+  } as const;
+
+  it("names the first upstream view feeding the claims that was not refreshed; dependents never count", () => {
+    const plan = [
+      step("ops.gap_only", { feeds_claims: false }),
+      step("ops.lower"),
+      step("ops.copy", { stage: "dependent", feeds_claims: false }),
+    ];
+    expect(failedUpstream(plan, [result("ops.gap_only", failed), result("ops.lower", {})])).toBeNull();
+    expect(failedUpstream(plan, [result("ops.copy", { ...failed, stage: "dependent" })])).toBeNull();
+    expect(failedUpstream(plan, [result("ops.lower", failed)])).toEqual({ name: "ops.lower", error: "boom" });
+  });
+});
+
+describe("money once per claim key", () => {
+  const row = (ord: number, over: Partial<GapRow> = {}): GapRow => ({
+    ord,
+    driver_id: "d1",
+    lead_date: "2026-11-01",
+    milestone_value: 5,
+    gap_reason: "CLAIM_NOT_GENERATED",
+    claim_status: "CLAIM_NOT_GENERATED",
+    ...over,
+  });
+
+  it("points a repeated key at its first row; rows without a key never repeat", () => {
+    const keys = new ClaimKeys();
+    expect(keys.duplicateOf(row(1))).toBeNull();
+    expect(keys.duplicateOf(row(2, { milestone_value: 1 }))).toBeNull();
+    expect(keys.duplicateOf(row(3))).toBe(1);
+    expect(keys.duplicateOf(row(4, { driver_id: null }))).toBeNull();
+    expect(keys.duplicateOf(row(5, { driver_id: null }))).toBeNull();
+  });
+
+  it("counts both rows and the money once, in every amount metric", () => {
+    const decider = new RowDecider(
+      { dryRun: true, refreshed: false, refreshable: true, failedRefresh: null },
+      ["CLAIM_NOT_GENERATED"],
+    );
+    const facts = {
+      other_lead_date: null,
+      payment_calc_rows: 1,
+      payment_calc_achieved_date: "2026-11-03",
+      trips_in_window: 9,
+    };
+    const look = { achieved_flag: true, achieved_date: "2026-11-03", claim_exists: false };
+    const metrics = new MetricsAccumulator();
+    const rows = [row(1), row(2)].map((r) => decider.decide({ row: r, before: look, after: look, facts }));
+    for (const r of rows) metrics.add(r);
+    expect(rows.map((r) => [r.verdict, r.duplicate_of, r.amount, r.amount_at_risk])).toEqual([
+      ["WOULD_REFRESH", null, "35.00", "35.00"],
+      ["WOULD_REFRESH", 1, "35.00", "0.00"],
+    ]);
+    const m = metrics.metrics(2, [], 1);
+    expect(m).toMatchObject({
+      claims_should_exist: 2,
+      amount_at_risk: "35.00",
+      amount_still_missing: "0.00",
+    });
+    expect(metrics.breakdown()).toEqual([
+      { verdict: "WOULD_REFRESH", reason: "CLAIMS_VIEW_MISSING", count: 2, amount: "35.00" },
+    ]);
+  });
+
+  it("counts the claimed gap rows the deployment warning needs", () => {
+    const decider = new RowDecider(
+      { dryRun: false, refreshed: false, refreshable: false, failedRefresh: null },
+      ["CLAIM_NOT_GENERATED"],
+    );
+    const facts = {
+      other_lead_date: null,
+      payment_calc_rows: 0,
+      payment_calc_achieved_date: null,
+      trips_in_window: 0,
+    };
+    const claimed = { achieved_flag: true, achieved_date: "2026-11-03", claim_exists: true };
+    decider.decide({ row: row(1), before: claimed, after: claimed, facts });
+    decider.decide({ row: row(2, { claim_status: "OK" }), before: claimed, after: claimed, facts });
+    expect(decider.claimedGaps).toBe(1);
+  });
+});
+
+describe("the window's counts and its warning", () => {
+  it("counts a status word such as __proto__ like any other and warns only when no gap status is there", () => {
+    const counts = statusCounts(
+      [
+        { claim_status: "__proto__", n: "2" },
+        { claim_status: null, n: "1" },
+      ],
+      ["MISSING"],
+    );
+    // JSON.parse defines "__proto__" as an own key, as the counts must (a literal would set the prototype).
+    expect(counts).toEqual({ byStatus: JSON.parse('{"__proto__": 2, "(null)": 1}'), total: 3, gaps: 0 });
+    expect(Object.keys(counts.byStatus)).toEqual(["__proto__", "(null)"]);
+    const window = { asOf: "2026-11-10", daysBack: 21, onlyGaps: true };
+    expect(windowWarning(counts, ["MISSING"], window)).toMatch(
+      /^no row in the window has a gap status \(MISSING\)/,
+    );
+    expect(windowWarning(counts, ["MISSING"], { ...window, onlyGaps: false })).toBeNull();
+    expect(windowWarning({ byStatus: {}, total: 0, gaps: 0 }, ["MISSING"], window)).toMatch(
+      /^the gap view has no rows/,
+    );
+  });
+});
