@@ -734,9 +734,10 @@ export async function loadDeploymentDataset(
 }
 
 /**
- * Adds a trip row dated '31-02-<year of asOf>' for the driver of the most recent lead that has one: every
- * view over trips then raises ("date/time field value out of range"). For error tests only; the generator
- * never plants it.
+ * Adds a trip row dated '31-02-<year>' for the driver of the most recent lead that has a driver and lead
+ * events (so both the gap view and the payment calculation read its trips): every view over trips then
+ * raises ("date/time field value out of range", SQLSTATE 22008). For error tests only; the generator never
+ * plants it.
  */
 export async function plantImpossibleTripDate(
   client: pg.ClientBase,
@@ -747,6 +748,7 @@ export async function plantImpossibleTripDate(
        JOIN canon.identity_lead_person ip ON ip.lead_source_pk = COALESCE(l.external_id, l.id::text)
        JOIN ops.v_person_current_driver cd ON cd.person_key = ip.person_key
       WHERE l.lead_created_at IS NOT NULL
+        AND EXISTS (SELECT 1 FROM observational.lead_events e WHERE e.person_key = ip.person_key)
       ORDER BY l.lead_created_at DESC, l.id DESC
       LIMIT 1`,
   );
