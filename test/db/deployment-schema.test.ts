@@ -154,6 +154,30 @@ describe("deployment profile: views against the independent model", () => {
       [from],
     );
     expect(iso.rows[0]?.n).toBe(live.isoTripRowsInWindows);
+    // the first look's "claim already there", in SQL (drift state loaded)
+    const withClaim = await db().pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ops.v_cabinet_claims_gap_14d g
+        WHERE g.lead_date >= $1::date
+          AND EXISTS (SELECT 1 FROM ops.v_claims_payment_status_cabinet c
+                       WHERE c.driver_id = g.driver_id AND c.milestone_value = g.milestone_value
+                         AND c.lead_date = g.lead_date)`,
+      [from],
+    );
+    expect(withClaim.rows[0]?.n).toBe(drift.gapRowsWithClaim);
+    // a real run's refreshes (upstream plan, then the dependents) bring the resolved keys to the collection MV
+    const collected = async () =>
+      (
+        await db().pool.query<{ key: string }>(
+          `SELECT driver_id || '|' || milestone_value || '|' || to_char(lead_date, 'YYYY-MM-DD') AS key
+             FROM ops.mv_yango_cabinet_claims_for_collection`,
+        )
+      ).rows.map((r) => r.key);
+    const resolved = drift.resolvedKeys.map((k) => `${k.driver_id}|${k.milestone_value}|${k.lead_date}`);
+    expect((await collected()).filter((k) => resolved.includes(k))).toEqual([]);
+    await withConnection(db().pool, async (c) => {
+      for (const mv of [...PLAN.drift, ...DEPLOYMENT_MVS.downstream]) await refreshMv(c, mv);
+    });
+    expect((await collected()).filter((k) => resolved.includes(k)).sort()).toEqual([...resolved].sort());
   }, 180_000);
 
   it("switches the claims view between states with identical columns; the downstream MVs stay valid", async () => {
