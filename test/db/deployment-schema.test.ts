@@ -144,6 +144,11 @@ describe("deployment profile: views against the independent model", () => {
     // one claim key per re-uploaded lead and milestone: the second upload's rows are duplicates
     for (const s of [live, drift]) expect(s.duplicates).toBe(2 * n("reupload_no_external"));
     expect(live.isoTripRowsInWindows).toBe(3 * n("iso_trips"));
+    // stale payments MVs: each late payment and each late reversal flips one claim's paid_flag on refresh
+    expect(truth.stalePaidFlags).toBe(
+      ds.late_payments.length + ds.late_ledger.filter((l) => l.version > 1).length,
+    );
+    expect(truth.stalePaidFlags).toBeGreaterThan(0);
     // the ISO rows, as the job counts them, in SQL
     const iso = await db().pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM public.summary_daily s
