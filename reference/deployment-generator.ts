@@ -774,6 +774,8 @@ export interface GenerateDeploymentOptions {
   state?: DeploymentState;
   /** Window of the ground truth (default 21, the job's default --days-back). */
   daysBack?: number;
+  /** The job's --limit the ground truth's rows are cut to (default 1000, the job's default). */
+  limit?: number;
 }
 
 /**
@@ -802,7 +804,7 @@ export async function generateDeployment(
     asOf,
     historyDays: opts.historyDays,
   });
-  const truth = deploymentGroundTruth(dataset, { daysBack: opts.daysBack });
+  const truth = deploymentGroundTruth(dataset, { daysBack: opts.daysBack, limit: opts.limit });
   const buildMs = Math.round(performance.now() - started);
   const state = opts.state ?? "live";
   const load = await loadDeploymentDataset(client, dataset, { state });
@@ -818,7 +820,7 @@ export function describeDeploymentTruth(t: DeploymentGroundTruth): string {
   const out = [
     `asOf ${t.asOf}  window: lead_date >= asOf - ${t.daysBack}`,
     line("rows per table", t.counts),
-    `gap rows ${t.gapRows}, in the window ${t.windowRows}; inflated M5 drivers ${t.inflatedM5Drivers.length}; stale paid flags ${t.stalePaidFlags}`,
+    `gap rows ${t.gapRows}, in the window ${t.windowRows} (analysed: ${Object.values(t.states)[0]?.rows.length}, limit ${t.limit}); inflated M5 drivers ${t.inflatedM5Drivers.length}; stale paid flags ${t.stalePaidFlags}`,
     line("window rows per case", t.byMode),
   ];
   for (const s of Object.values(t.states)) {

@@ -222,7 +222,9 @@ function paymentStatus(
   const driversByName = new Map<string, string[]>();
   for (const d of ds.drivers) {
     const k = key(d.full_name);
-    driversByName.set(k, [...(driversByName.get(k) ?? []), d.driver_id]);
+    const list = driversByName.get(k);
+    if (list) list.push(d.driver_id);
+    else driversByName.set(k, [d.driver_id]);
   }
   const latest = new Map<number, LedgerRow>();
   for (const l of ledger) {

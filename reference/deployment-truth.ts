@@ -10,7 +10,10 @@
  *   const s = truth.states.drift;              // or .live: the same rows, the state's expectations
  *   s.rows[i]                                  // one per gap-view row with lead_date >= asOf - daysBack,
  *                                              // in the job's order (lead_date DESC, driver_id,
- *                                              // milestone_value, lead_source_pk); rows[i].ord = i + 1
+ *                                              // milestone_value, lead_source_pk), cut to `limit` (default
+ *                                              // 1000, the job's; scale 10 has ~1,200 window rows: pass
+ *                                              // { limit } to match the run); rows[i].ord = i + 1
+ *   truth.windowRows                           // every window row (gaps_found), not cut by the limit
  *   s.rows[i].expected.classification          // first look: INVALID | ALREADY_EXISTS | SHOULD_EXIST
  *   s.rows[i].expected.dryRun                  // { verdict, invalid_reason, diagnosis } of a --dry-run
  *   s.rows[i].expected.afterRefresh            // the same for a real run (upstream plan refreshed)
@@ -107,8 +110,10 @@ export interface DeploymentGroundTruth {
   daysBack: number;
   /** Rows per raw table (summary_daily includes the late rows; *_late count them apart). */
   counts: Record<string, number>;
-  /** Gap-view rows in the window (both states: the gap view reads no materialized view). */
+  /** Gap-view rows in the window, all of them (the job's gaps_found; both states: the gap view reads no MV). */
   windowRows: number;
+  /** The job's --limit the rows were cut to (default 1000, the job's default). */
+  limit: number;
   /** Gap-view rows overall. */
   gapRows: number;
   byMode: Tally;
@@ -122,6 +127,8 @@ export interface DeploymentGroundTruth {
 }
 
 export const DEFAULT_DEPLOYMENT_DAYS_BACK = 21;
+/** The job's default --limit: the ground truth describes the rows a default run analyses. */
+export const DEFAULT_DEPLOYMENT_LIMIT = 1000;
 
 const tally = (items: Iterable<string>): Tally => {
   const out: Tally = {};
@@ -275,9 +282,10 @@ function stateTruth(
 /** The ground truth of a dataset (generated or hand-made), without touching a database. */
 export function deploymentGroundTruth(
   ds: DeploymentDataset,
-  opts: { daysBack?: number; model?: DeploymentModel } = {},
+  opts: { daysBack?: number; limit?: number; model?: DeploymentModel } = {},
 ): DeploymentGroundTruth {
   const daysBack = opts.daysBack ?? DEFAULT_DEPLOYMENT_DAYS_BACK;
+  const limit = opts.limit ?? DEFAULT_DEPLOYMENT_LIMIT;
   const model = opts.model ?? buildDeploymentModel(ds);
   const from = dayOf(ds.asOf) - daysBack;
   // The job's order: lead_date DESC, driver_id, milestone_value, then the lead's key.
@@ -291,7 +299,8 @@ export function deploymentGroundTruth(
         cmp(a.lead_source_pk, b.lead_source_pk),
     );
   const firstOrd = new Map<string, number>();
-  const window = ordered.map((g, i) => {
+  // The job analyses the first `limit` rows of that order (gaps_found still counts them all).
+  const window = ordered.slice(0, limit).map((g, i) => {
     const k = keyOf(g);
     const earlier = firstOrd.get(k) ?? null;
     if (earlier === null) firstOrd.set(k, i + 1);
@@ -341,7 +350,8 @@ export function deploymentGroundTruth(
       yango_payments_ledger: ds.ledger.length + ds.late_ledger.length,
       yango_payments_ledger_late: ds.late_ledger.length,
     },
-    windowRows: window.length,
+    windowRows: ordered.length,
+    limit,
     gapRows: model.gap.length,
     byMode: tally(window.map((r) => r.mode)),
     plantedLeads: tally(Object.values(ds.modes)),

@@ -239,6 +239,15 @@ describe("deployment ground truth", () => {
     }
   });
 
+  it("cuts the rows to the job's limit in the job's order, and still counts every window row", () => {
+    // Act
+    const cut = deploymentGroundTruth(ds, { limit: 5 });
+    // Assess
+    expect(cut.windowRows).toBe(truth.windowRows);
+    expect(cut.limit).toBe(5);
+    expect(cut.states.live.rows).toEqual(truth.states.live.rows.slice(0, 5));
+  });
+
   it("is deterministic from seed and scale", () => {
     const again = buildDeploymentDataset({ seed: 4, scale: 0.05, asOf: ASOF, historyDays: 60 });
     expect(again).toEqual(ds);
