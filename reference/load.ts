@@ -53,7 +53,8 @@ function field(value: string | number | boolean | null): string {
     : value;
 }
 
-async function copyRows<T>(
+/** COPY `rows` into `table` (text format, one stream); with `freeze`, the table must be new or truncated in this transaction. */
+export async function copyRows<T>(
   client: pg.ClientBase,
   table: string,
   columns: ReadonlyArray<keyof T & string>,

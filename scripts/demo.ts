@@ -1,45 +1,104 @@
 /**
- * `npm run demo`: the job end to end on a throw-away PostgreSQL. Starts an embedded server, applies the
- * reference schema, generates a realistic history with every failure mode of domain.md planted, runs the
- * CLI for real (with the refresh), writes out/report.json and out/report.csv, and stops the server.
+ * `npm run demo`: the job end to end on a throw-away PostgreSQL. Starts an embedded server, applies a schema,
+ * generates a realistic history with every failure mode planted, runs the CLI for real (with the refresh),
+ * writes out/report.json and out/report.csv, and stops the server.
+ *
+ *   npm run demo                                        the reference schema (sql/reference, domain.md)
+ *   npm run demo -- --profile deployment [--state drift] the deployment's own view shapes (sql/deployment,
+ *                                                        deployment.md), claims view live (default) or drift
+ *
+ * DEMO_SEED and DEMO_SCALE (default 7 and 1) choose the data.
  */
+import { parseArgs } from "node:util";
 import pg from "pg";
 import { main } from "../lambda/cli/main.js";
+import { generateDeployment } from "../reference/deployment-generator.js";
+import {
+  DEPLOYMENT_STATE_NAMES,
+  type DeploymentState,
+  migrateDeployment,
+} from "../reference/deployment-schema.js";
 import { startEmbeddedPostgres } from "../reference/embedded.js";
 import { generate } from "../reference/generator.js";
 import { migrate } from "../reference/migrate.js";
 
-const seed = Number(process.env.DEMO_SEED ?? 7);
-const scale = Number(process.env.DEMO_SCALE ?? 1);
+const USAGE = `usage: npm run demo -- [--profile reference|deployment] [--state live|drift]
 
-const server = await startEmbeddedPostgres();
-let exitCode = 1;
-try {
-  const client = new pg.Client({ connectionString: server.url });
-  await client.connect();
+  --profile reference   the reference schema (sql/reference), the default
+  --profile deployment  the deployment's own view shapes (sql/deployment, deployment.md)
+  --state live|drift    deployment profile only: the claims view's state (default live)
+  --help                this text
+
+Environment: DEMO_SEED (default 7), DEMO_SCALE (default 1).
+`;
+
+const { values } = parseArgs({
+  options: {
+    profile: { type: "string", default: "reference" },
+    state: { type: "string" },
+    help: { type: "boolean", default: false },
+  },
+  strict: true,
+});
+const profile = values.profile;
+const state = values.state ?? "live";
+let usageError: string | null = null;
+if (profile !== "reference" && profile !== "deployment") usageError = `unknown --profile ${profile}`;
+else if (!(DEPLOYMENT_STATE_NAMES as readonly string[]).includes(state))
+  usageError = `unknown --state ${state}`;
+else if (profile === "reference" && values.state !== undefined)
+  usageError = "--state applies to --profile deployment";
+
+if (values.help || usageError) {
+  if (usageError) process.stderr.write(`demo: ${usageError}\n`);
+  process.stdout.write(USAGE);
+  process.exitCode = usageError ? 2 : 0;
+} else {
+  const seed = Number(process.env.DEMO_SEED ?? 7);
+  const scale = Number(process.env.DEMO_SCALE ?? 1);
+  const server = await startEmbeddedPostgres();
+  let exitCode = 1;
   try {
-    // The business day is Lima's, as the job counts it; the data is generated around that day.
-    await client.query("SET TIME ZONE 'America/Lima'");
-    await migrate(client);
-    const truth = await generate(client, { seed, scale });
-    const stillMissing = truth.byVerdict.afterRefresh.STILL_MISSING ?? 0;
-    process.stdout.write(
-      `demo: embedded PostgreSQL on port ${server.port}; generated seed ${seed} scale ${scale} as of ${truth.asOf}: ` +
-        `${truth.counts.summary_daily} trip rows, ${truth.windowRows.length} gap-view rows in the window, ` +
-        `${truth.staleMvGaps} stale claims, ${stillMissing} gaps a refresh cannot fix (S/ ${truth.amountStillMissing})\n\n`,
-    );
+    const client = new pg.Client({ connectionString: server.url });
+    await client.connect();
+    try {
+      // The business day is Lima's, as the job counts it; the data is generated around that day.
+      await client.query("SET TIME ZONE 'America/Lima'");
+      if (profile === "deployment") {
+        await migrateDeployment(client);
+        const truth = await generateDeployment(client, { seed, scale, state: state as DeploymentState });
+        const s = truth.states[truth.state];
+        process.stdout.write(
+          `demo: embedded PostgreSQL on port ${server.port}; deployment profile, claims view ${truth.state}; ` +
+            `generated seed ${seed} scale ${scale} as of ${truth.asOf} in ${truth.buildMs + truth.load.loadMs} ms: ` +
+            `${truth.counts.summary_daily} trip rows, ${truth.windowRows} gap-view rows in the window ` +
+            `(${s.gapRowsWithClaim} already have their claim in the claims view), ` +
+            `${s.resolvedKeys.length} a refresh resolves, ${s.byVerdict.afterRefresh.STILL_MISSING ?? 0} it cannot ` +
+            `(S/ ${s.amountStillMissing}, each claim once)\n\n`,
+        );
+      } else {
+        await migrate(client);
+        const truth = await generate(client, { seed, scale });
+        const stillMissing = truth.byVerdict.afterRefresh.STILL_MISSING ?? 0;
+        process.stdout.write(
+          `demo: embedded PostgreSQL on port ${server.port}; generated seed ${seed} scale ${scale} as of ${truth.asOf}: ` +
+            `${truth.counts.summary_daily} trip rows, ${truth.windowRows.length} gap-view rows in the window, ` +
+            `${truth.staleMvGaps} stale claims, ${stillMissing} gaps a refresh cannot fix (S/ ${truth.amountStillMissing})\n\n`,
+        );
+      }
+    } finally {
+      await client.end();
+    }
+    exitCode = await main([
+      "--database-url",
+      server.url,
+      "--output-json",
+      "out/report.json",
+      "--output-csv",
+      "out/report.csv",
+    ]);
   } finally {
-    await client.end();
+    await server.stop();
   }
-  exitCode = await main([
-    "--database-url",
-    server.url,
-    "--output-json",
-    "out/report.json",
-    "--output-csv",
-    "out/report.csv",
-  ]);
-} finally {
-  await server.stop();
+  process.exitCode = exitCode;
 }
-process.exitCode = exitCode;

@@ -22,12 +22,23 @@ async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** Clones the template into a randomly named database. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * Which schema a test database holds: `reference` (sql/reference, the default) or `deployment`
+ * (sql/deployment, the deployment's own view shapes, claims view in the live state).
+ */
+export type SchemaProfile = "reference" | "deployment";
+
+export interface TestDatabaseOptions {
+  profile?: SchemaProfile;
+}
+
+/** Clones the profile's template into a randomly named database. */
+export async function createTestDatabase(opts: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const name = `reconcile_test_${randomBytes(6).toString("hex")}`;
+  const template = opts.profile === "deployment" ? inject("pgTemplateDeployment") : inject("pgTemplate");
   await withAdmin((admin) =>
     admin.query(
-      `CREATE DATABASE ${admin.escapeIdentifier(name)} TEMPLATE ${admin.escapeIdentifier(inject("pgTemplate"))}`,
+      `CREATE DATABASE ${admin.escapeIdentifier(name)} TEMPLATE ${admin.escapeIdentifier(template)}`,
     ),
   );
   const target = new URL(inject("pgAdminUrl"));
@@ -56,10 +67,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
  * Registers a per-file database: cloned in `beforeAll`, dropped in `afterAll`. Call the returned getter
  * inside tests.
  */
-export function useTestDatabase(): () => TestDatabase {
+export function useTestDatabase(opts: TestDatabaseOptions = {}): () => TestDatabase {
   let db: TestDatabase | undefined;
   beforeAll(async () => {
-    db = await createTestDatabase();
+    db = await createTestDatabase(opts);
   });
   afterAll(async () => {
     await db?.drop();

@@ -1,0 +1,277 @@
+import type pg from "pg";
+import { describe, expect, it } from "vitest";
+import { dayOf, isoOf } from "../../reference/days.js";
+import { type DeploymentMode, deploymentPlantedCount } from "../../reference/deployment-dataset.js";
+import {
+  buildDeploymentDataset,
+  DEPLOYMENT_SNAPSHOT_MVS,
+  loadDeploymentDataset,
+  plantImpossibleTripDate,
+} from "../../reference/deployment-generator.js";
+import { buildDeploymentModel } from "../../reference/deployment-model.js";
+import {
+  DEPLOYMENT_MVS,
+  type DeploymentState,
+  setDeploymentState,
+} from "../../reference/deployment-schema.js";
+import { deploymentGroundTruth, expectedPlantedLeads } from "../../reference/deployment-truth.js";
+import { refreshMv } from "../../reference/load.js";
+import { useTestDatabase } from "../support/db.js";
+import {
+  readConversion,
+  readDeploymentAchieved,
+  readDeploymentCalc,
+  readDeploymentClaims,
+  readDeploymentGap,
+  sorted,
+} from "./deployment-support.js";
+
+const SCALE = 0.05;
+const ASOF = "2026-03-18";
+const n = (mode: DeploymentMode) => deploymentPlantedCount(mode, SCALE);
+/** What each state's refresh plan (the MVs beneath the claims view) refreshes, in dependency order. */
+const PLAN: Record<DeploymentState, readonly string[]> = {
+  live: DEPLOYMENT_MVS.payments,
+  drift: [...DEPLOYMENT_MVS.payments, DEPLOYMENT_MVS.receivable],
+};
+
+async function withConnection<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    return await fn(client);
+  } finally {
+    client.release();
+  }
+}
+
+describe("deployment profile: views against the independent model", () => {
+  const db = useTestDatabase({ profile: "deployment" });
+
+  for (const state of ["live", "drift"] as const) {
+    it(`holds what the model says, ${state} state: as generated, at the snapshot, after the refresh plan`, async () => {
+      // Prepare
+      const ds = buildDeploymentDataset({ seed: 11, scale: SCALE, asOf: ASOF, historyDays: 90 });
+      const model = buildDeploymentModel(ds);
+      await withConnection(db().pool, (c) => loadDeploymentDataset(c, ds, { state, vacuum: false }));
+      const pool = db().pool;
+      // Act / Assess: the live views, and the claims view before any refresh
+      expect(await readDeploymentGap(pool)).toEqual(sorted(model.gap));
+      expect(await readConversion(pool)).toEqual(sorted(model.conversion));
+      expect(await readDeploymentCalc(pool)).toEqual(sorted(model.paymentCalculation));
+      expect(await readDeploymentAchieved(pool)).toEqual(sorted(model.achieved));
+      expect(await readDeploymentClaims(pool)).toEqual(sorted(model.claims[state].now));
+      // the downstream copies hold the claims view as of the snapshot
+      expect(await readDeploymentClaims(pool, "ops.mv_claims_payment_status_cabinet")).toEqual(
+        sorted(model.claims[state].snapshot),
+      );
+      const collection = await pool.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM ops.mv_yango_cabinet_claims_for_collection",
+      );
+      expect(collection.rows[0]?.n).toBe(model.claims[state].snapshot.length);
+      // Act: the job's upstream plan
+      await withConnection(pool, async (c) => {
+        for (const mv of PLAN[state]) await refreshMv(c, mv);
+      });
+      // Assess
+      expect(await readDeploymentClaims(pool)).toEqual(sorted(model.claims[state].refreshed));
+      expect(await readDeploymentGap(pool)).toEqual(sorted(model.gap));
+    }, 180_000);
+  }
+
+  it("plants every case in exact numbers (window rows per case, verdicts per state)", async () => {
+    // Prepare
+    const ds = buildDeploymentDataset({ seed: 5, scale: SCALE, asOf: ASOF });
+    await withConnection(db().pool, (c) => loadDeploymentDataset(c, ds, { state: "drift", vacuum: false }));
+    const truth = deploymentGroundTruth(ds);
+    const from = isoOf(dayOf(ASOF) - 21);
+    // Act
+    const gap = await readDeploymentGap(db().pool, `lead_date >= '${from}'::date`);
+    const perMode: Record<string, number> = {};
+    for (const g of gap) {
+      const mode = ds.modes[g.lead_source_pk] ?? "normal";
+      perMode[mode] = (perMode[mode] ?? 0) + 1;
+    }
+    // Assess: the gap view's window, case by case
+    const stale = n("stale_drift");
+    const staleRows = Math.ceil(stale / 2) + 2 * Math.floor(stale / 2);
+    expect(perMode).toEqual({
+      ...(truth.byMode.normal ? { normal: truth.byMode.normal } : {}),
+      stale_drift: staleRows,
+      lead_date_mismatch: 2 * n("lead_date_mismatch"),
+      no_partner_rule: 2 * n("no_partner_rule"),
+      reupload_no_external: 4 * n("reupload_no_external"),
+      amount_zero: 2 * n("amount_zero"),
+      not_ingested: 2 * n("not_ingested"),
+      boundary_day13: 2 * n("boundary_day13"),
+      boundary_day14: n("boundary_day14"),
+      iso_trips: n("iso_trips"),
+    });
+    expect(truth.byMode).toEqual(perMode);
+    expect(truth.windowRows).toBe(gap.length);
+    expect(truth.plantedLeads).toEqual(expectedPlantedLeads(SCALE));
+    // no identity / no driver: never in the gap view at all
+    const absent = [...(ds.plantedLeadIds.no_identity ?? []), ...(ds.plantedLeadIds.no_driver ?? [])];
+    const all = await readDeploymentGap(db().pool);
+    expect(all.filter((g) => absent.includes(g.lead_id))).toEqual([]);
+    expect(absent.length).toBe(n("no_identity") + n("no_driver"));
+    // the inflated running total: 2 real trips, achieved M5 and a claim for it
+    expect(truth.inflatedM5Drivers.length).toBe(n("inflated_total"));
+    const achievedM5 = await db().pool.query<{ driver_id: string }>(
+      `SELECT driver_id FROM ops.v_cabinet_milestones_achieved_from_payment_calc
+        WHERE milestone_value = 5 AND achieved_flag AND driver_id = ANY($1::text[])`,
+      [truth.inflatedM5Drivers],
+    );
+    expect(achievedM5.rows.length).toBe(n("inflated_total"));
+    // verdicts and diagnoses per state
+    const onOther = 2 * n("lead_date_mismatch") + 4 * n("reupload_no_external");
+    const noCalc = 2 * n("no_partner_rule");
+    const notAchieved = 2 * n("not_ingested");
+    const live = truth.states.live;
+    expect(live.byVerdict.dryRun.WOULD_REFRESH).toBe(onOther + noCalc);
+    expect(live.byVerdict.afterRefresh.STILL_MISSING).toBe(onOther + noCalc);
+    expect(live.byVerdict.afterRefresh.RESOLVED).toBeUndefined();
+    expect(live.byDiagnosis).toEqual({ CLAIM_ON_OTHER_LEAD_DATE: onOther, NO_PAYMENT_CALCULATION: noCalc });
+    expect(live.byInvalidReason).toEqual({ NOT_ACHIEVED: notAchieved });
+    const drift = truth.states.drift;
+    expect(drift.byVerdict.afterRefresh.RESOLVED).toBe(staleRows);
+    expect(drift.resolvedKeys.length).toBe(staleRows);
+    expect(drift.byDiagnosis).toEqual({
+      CLAIM_ON_OTHER_LEAD_DATE: onOther,
+      NO_PAYMENT_CALCULATION: noCalc,
+      CLAIMS_VIEW_MISSING: n("amount_zero"),
+    });
+    expect(drift.byDryRunDiagnosis.CLAIMS_VIEW_MISSING).toBe(n("amount_zero") + staleRows);
+    // one claim key per re-uploaded lead and milestone: the second upload's rows are duplicates
+    for (const s of [live, drift]) expect(s.duplicates).toBe(2 * n("reupload_no_external"));
+    expect(live.isoTripRowsInWindows).toBe(3 * n("iso_trips"));
+    // stale payments MVs: each late payment and each late reversal flips one claim's paid_flag on refresh
+    expect(truth.stalePaidFlags).toBe(
+      ds.late_payments.length + ds.late_ledger.filter((l) => l.version > 1).length,
+    );
+    expect(truth.stalePaidFlags).toBeGreaterThan(0);
+    // the ISO rows, as the job counts them, in SQL
+    const iso = await db().pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM public.summary_daily s
+        WHERE s.date_file ~ '^\\d{4}-\\d{2}-\\d{2}$'
+          AND EXISTS (SELECT 1 FROM ops.v_cabinet_claims_gap_14d g
+                       WHERE g.driver_id = s.driver_id AND g.lead_date >= $1::date
+                         AND s.date_file::date >= g.lead_date AND s.date_file::date < g.lead_date + 14)`,
+      [from],
+    );
+    expect(iso.rows[0]?.n).toBe(live.isoTripRowsInWindows);
+    // the first look's "claim already there", in SQL (drift state loaded)
+    const withClaim = await db().pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ops.v_cabinet_claims_gap_14d g
+        WHERE g.lead_date >= $1::date
+          AND EXISTS (SELECT 1 FROM ops.v_claims_payment_status_cabinet c
+                       WHERE c.driver_id = g.driver_id AND c.milestone_value = g.milestone_value
+                         AND c.lead_date = g.lead_date)`,
+      [from],
+    );
+    expect(withClaim.rows[0]?.n).toBe(drift.gapRowsWithClaim);
+    // a real run's refreshes (upstream plan, then the dependents) bring the resolved keys to the collection MV
+    const collected = async () =>
+      (
+        await db().pool.query<{ key: string }>(
+          `SELECT driver_id || '|' || milestone_value || '|' || to_char(lead_date, 'YYYY-MM-DD') AS key
+             FROM ops.mv_yango_cabinet_claims_for_collection`,
+        )
+      ).rows.map((r) => r.key);
+    const resolved = drift.resolvedKeys.map((k) => `${k.driver_id}|${k.milestone_value}|${k.lead_date}`);
+    expect((await collected()).filter((k) => resolved.includes(k))).toEqual([]);
+    await withConnection(db().pool, async (c) => {
+      for (const mv of [...PLAN.drift, ...DEPLOYMENT_MVS.downstream]) await refreshMv(c, mv);
+    });
+    expect((await collected()).filter((k) => resolved.includes(k)).sort()).toEqual([...resolved].sort());
+  }, 180_000);
+
+  it("switches the claims view between states with identical columns; the downstream MVs stay valid", async () => {
+    // Prepare
+    const columns = async () =>
+      (
+        await db().pool.query<{ name: string; type: string }>(
+          `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
+            WHERE attrelid = 'ops.v_claims_payment_status_cabinet'::regclass AND attnum > 0 ORDER BY attnum`,
+        )
+      ).rows;
+    const live = await columns();
+    // Act
+    await withConnection(db().pool, (c) => setDeploymentState(c, "drift"));
+    const drift = await columns();
+    const readsReceivable = await db().pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_rewrite rw JOIN pg_depend d ON d.objid = rw.oid
+        WHERE rw.ev_class = 'ops.v_claims_payment_status_cabinet'::regclass
+          AND d.refobjid = 'ops.mv_yango_receivable_payable_detail'::regclass`,
+    );
+    await withConnection(db().pool, async (c) => {
+      for (const mv of DEPLOYMENT_MVS.downstream) await refreshMv(c, mv);
+      await setDeploymentState(c, "live");
+    });
+    // Assess
+    expect(drift).toEqual(live);
+    expect(live.map((c) => c.name)).toEqual([
+      "driver_id",
+      "milestone_value",
+      "lead_date",
+      "achieved_date",
+      "due_date",
+      "expected_amount",
+      "paid_flag",
+      "payment_status",
+    ]);
+    expect(readsReceivable.rows[0]?.n).toBeGreaterThan(0);
+  });
+
+  it("has an unrelated MV that reads no contract view and that no contract view reads", async () => {
+    // Prepare: every relation each contract view reads, transitively (through view rules), and the reverse
+    const closure = `
+      WITH RECURSIVE deps(oid) AS (
+        SELECT $1::regclass::oid
+        UNION
+        SELECT d.refobjid FROM deps JOIN pg_rewrite rw ON rw.ev_class = deps.oid
+          JOIN pg_depend d ON d.objid = rw.oid AND d.classid = 'pg_rewrite'::regclass
+         WHERE d.refobjid <> deps.oid)
+      SELECT format('%s.%s', n.nspname, c.relname) AS name
+        FROM deps JOIN pg_class c ON c.oid = deps.oid JOIN pg_namespace n ON n.oid = c.relnamespace`;
+    const contract = [
+      "ops.v_cabinet_claims_gap_14d",
+      "ops.v_claims_payment_status_cabinet",
+      "ops.v_cabinet_milestones_achieved_from_payment_calc",
+      "ops.v_payment_calculation",
+    ];
+    // Act
+    const upstreamOfContract = new Set<string>();
+    for (const view of contract) {
+      for (const r of (await db().pool.query<{ name: string }>(closure, [view])).rows)
+        upstreamOfContract.add(r.name);
+    }
+    const readByUnrelated = (
+      await db().pool.query<{ name: string }>(closure, [DEPLOYMENT_MVS.unrelated])
+    ).rows.map((r) => r.name);
+    // Assess
+    expect(upstreamOfContract.has(DEPLOYMENT_MVS.unrelated)).toBe(false);
+    expect(readByUnrelated.filter((r) => contract.includes(r))).toEqual([]);
+    expect(readByUnrelated).toContain("public.summary_daily");
+    expect(DEPLOYMENT_SNAPSHOT_MVS).toContain(DEPLOYMENT_MVS.unrelated);
+  });
+
+  it("raises in every view over trips once an impossible DD-MM-YYYY date is planted (and only then)", async () => {
+    // Prepare
+    const ds = buildDeploymentDataset({ seed: 3, scale: 0.02, asOf: ASOF, historyDays: 40 });
+    await withConnection(db().pool, (c) => loadDeploymentDataset(c, ds, { vacuum: false }));
+    await expect(db().pool.query("SELECT count(*) FROM ops.v_cabinet_claims_gap_14d")).resolves.toBeTruthy();
+    // Act
+    const planted = await withConnection(db().pool, (c) => plantImpossibleTripDate(c));
+    // Assess
+    expect(planted.date_file).toMatch(/^31-02-\d{4}$/);
+    // (SELECT *, not count(*): a count lets the planner drop the LATERAL that reads the trips)
+    for (const view of [
+      "ops.v_cabinet_claims_gap_14d",
+      "ops.v_payment_calculation",
+      "ops.v_cabinet_milestones_achieved_from_payment_calc",
+      "ops.v_claims_payment_status_cabinet",
+    ]) {
+      await expect(db().pool.query(`SELECT * FROM ${view}`), view).rejects.toMatchObject({ code: "22008" });
+    }
+  });
+});
