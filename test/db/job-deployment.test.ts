@@ -1,0 +1,173 @@
+/**
+ * The job on the deployment's own view shapes (docs/deployment-profile.md), both states of its claims view,
+ * against the ground truth of the independent model: every verdict, diagnosis and `duplicate_of`, the
+ * money counted once per claim, the two run-level warnings, the refresh of both stages in order (the
+ * dependents holding the resolved claims afterwards), the unrelated view untouched, and a dry run that
+ * changes nothing.
+ */
+import type pg from "pg";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Report } from "../../lambda/core/types.js";
+import { ReconcileCabinetClaims14d } from "../../lambda/reconcile.js";
+import { generateDeployment } from "../../reference/deployment-generator.js";
+import { DEPLOYMENT_MVS, type DeploymentState } from "../../reference/deployment-schema.js";
+import type { DeploymentGroundTruth, DeploymentStateTruth } from "../../reference/deployment-truth.js";
+import { createTestDatabase, type TestDatabase } from "../support/db.js";
+
+const AS_OF = "2026-11-24";
+const SEED = 7;
+const SCALE = 0.1;
+
+/** Records every REFRESH in the database, in order (an event trigger, as the toy schema has). */
+const REFRESH_LOG = `
+CREATE TABLE public.refresh_log (seq serial, view text);
+CREATE FUNCTION public.log_refresh() RETURNS event_trigger LANGUAGE plpgsql AS $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP
+    INSERT INTO public.refresh_log (view) VALUES (r.object_identity);
+  END LOOP;
+END $$;
+CREATE EVENT TRIGGER reconcile_refresh_log ON ddl_command_end WHEN TAG IN ('REFRESH MATERIALIZED VIEW')
+  EXECUTE FUNCTION public.log_refresh();`;
+
+async function refreshLog(pool: pg.Pool): Promise<string[]> {
+  const { rows } = await pool.query<{ view: string }>("SELECT view FROM public.refresh_log ORDER BY seq");
+  return rows.map((r) => r.view);
+}
+
+/** Every row as the job decided it, in `ord` order, next to the same fields of the ground truth. */
+const decided = (report: Report) =>
+  (report.rows ?? []).map((r) => [
+    r.ord,
+    r.driver_id,
+    r.milestone_value,
+    r.verdict,
+    r.invalid_reason,
+    r.diagnosis,
+    r.duplicate_of,
+  ]);
+const expected = (s: DeploymentStateTruth, phase: "dryRun" | "afterRefresh") =>
+  s.rows.map((r) => [
+    r.ord,
+    r.driver_id,
+    r.milestone_value,
+    r.expected[phase].verdict,
+    r.expected[phase].invalid_reason,
+    r.expected[phase].diagnosis,
+    r.expected.duplicateOf,
+  ]);
+
+for (const state of ["live", "drift"] as DeploymentState[]) {
+  describe(`the job on the deployment profile, ${state} state`, () => {
+    let db: TestDatabase;
+    let truth: DeploymentGroundTruth;
+    let s: DeploymentStateTruth;
+    const job = () => new ReconcileCabinetClaims14d(db.pool, { timeZone: "America/Lima" });
+
+    beforeAll(async () => {
+      db = await createTestDatabase({ profile: "deployment" });
+      const client = await db.pool.connect();
+      try {
+        truth = await generateDeployment(client, { seed: SEED, scale: SCALE, asOf: AS_OF, state });
+        await client.query(REFRESH_LOG);
+      } finally {
+        client.release();
+      }
+      s = truth.states[state];
+      return () => db.drop();
+    });
+
+    it("plants what this suite relies on", () => {
+      expect(s.rows.length).toBeGreaterThan(20);
+      expect(s.byDiagnosis.CLAIM_ON_OTHER_LEAD_DATE).toBeGreaterThan(0);
+      expect(s.duplicates).toBeGreaterThan(0);
+      expect(s.gapRowsWithClaim).toBeGreaterThan(0);
+      expect(s.isoTripRowsInWindows).toBeGreaterThan(0);
+      if (state === "drift") expect(s.resolvedKeys.length).toBeGreaterThan(0);
+      else expect(s.resolvedKeys).toEqual([]);
+    });
+
+    it("a dry run decides every row as the ground truth says, with its diagnosis, and changes nothing", async () => {
+      const report = await job().runReconcile({ asOf: AS_OF, dryRun: true });
+      expect(decided(report)).toEqual(expected(s, "dryRun"));
+      expect(report.metrics).toMatchObject({
+        processed: s.rows.length,
+        gaps_found: truth.windowRows,
+        claims_already_exist: s.byVerdict.dryRun.ALREADY_EXISTS ?? 0,
+        claims_should_exist: s.byVerdict.dryRun.WOULD_REFRESH ?? 0,
+        amount_at_risk: s.amountAtRisk,
+        refreshed_views: 0,
+      });
+      expect(report.refresh_plan.map((p) => [p.name, p.stage])).toEqual([
+        ...(state === "live"
+          ? DEPLOYMENT_MVS.payments
+          : [...DEPLOYMENT_MVS.payments, DEPLOYMENT_MVS.receivable]
+        ).map((name) => [name, "upstream"]),
+        ...DEPLOYMENT_MVS.downstream.map((name) => [name, "dependent"]),
+      ]);
+      expect(report.warnings).toContain(
+        `${s.gapRowsWithClaim} rows with a gap status already have their claim in the claims view (ALREADY_EXISTS): the gap view decides whether a claim exists from another source, so these rows will never leave it`,
+      );
+      expect(
+        report.warnings.some((w) =>
+          w.startsWith(
+            `${s.isoTripRowsInWindows} summary_daily rows of the analysed drivers inside their windows are written YYYY-MM-DD`,
+          ),
+        ),
+      ).toBe(true);
+      expect(await refreshLog(db.pool)).toEqual([]);
+    });
+
+    it("a real run decides every row, counts the money once, and refreshes both stages in order, nothing else", async () => {
+      const report = await job().runReconcile({ asOf: AS_OF });
+      expect(decided(report)).toEqual(expected(s, "afterRefresh"));
+      expect(report.metrics).toMatchObject({
+        processed: s.rows.length,
+        resolved_after_refresh: s.byVerdict.afterRefresh.RESOLVED ?? 0,
+        still_missing: s.byVerdict.afterRefresh.STILL_MISSING ?? 0,
+        amount_still_missing: s.amountStillMissing,
+        amount_at_risk: s.amountAtRiskAfterRefresh,
+        refresh_failures: 0,
+      });
+      // A duplicate row repeats the key of the row it names, and adds no money.
+      const rows = report.rows ?? [];
+      for (const row of rows.filter((r) => r.duplicate_of !== null)) {
+        const first = rows[(row.duplicate_of as number) - 1];
+        expect([first?.driver_id, first?.milestone_value, first?.lead_date]).toEqual([
+          row.driver_id,
+          row.milestone_value,
+          row.lead_date,
+        ]);
+        expect(row.amount_at_risk).toBe("0.00");
+      }
+      const upstream =
+        state === "live" ? DEPLOYMENT_MVS.payments : [...DEPLOYMENT_MVS.payments, DEPLOYMENT_MVS.receivable];
+      expect(report.refreshed_views.map((r) => [r.name, r.stage, r.ok])).toEqual([
+        ...upstream.map((name) => [name, "upstream", true]),
+        ...DEPLOYMENT_MVS.downstream.map((name) => [name, "dependent", true]),
+      ]);
+      // The claims copy has only a partial unique index: plain; the collection view can be concurrent.
+      expect(report.refreshed_views.filter((r) => r.stage === "dependent").map((r) => r.mode)).toEqual([
+        "plain",
+        "concurrently",
+      ]);
+      const log = await refreshLog(db.pool);
+      expect(log).toEqual([...upstream, ...DEPLOYMENT_MVS.downstream]);
+      expect(log).not.toContain(DEPLOYMENT_MVS.unrelated);
+
+      // What the run resolved reaches the collection team's view (the dependents were refreshed after it).
+      const keys = s.resolvedKeys.map((k) => `${k.driver_id}|${k.milestone_value}|${k.lead_date}`);
+      const { rows: collected } = await db.pool.query<{ key: string }>(
+        `SELECT driver_id || '|' || milestone_value || '|' || to_char(lead_date, 'YYYY-MM-DD') AS key
+           FROM ops.mv_yango_cabinet_claims_for_collection WHERE driver_id || '|' || milestone_value || '|' || to_char(lead_date, 'YYYY-MM-DD') = ANY($1)`,
+        [keys],
+      );
+      expect(collected.map((r) => r.key).sort()).toEqual([...keys].sort());
+      const resolved = rows
+        .filter((r) => r.verdict === "RESOLVED")
+        .map((r) => `${r.driver_id}|${r.milestone_value}|${r.lead_date}`);
+      expect(new Set(resolved)).toEqual(new Set(keys));
+    });
+  });
+}
