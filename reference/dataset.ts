@@ -100,8 +100,6 @@ export const TABLES = {
   payments: "public.cabinet_claim_payments",
 } as const;
 
-export type TableKey = keyof typeof TABLES;
-
 /** An empty dataset to fill by hand in tests. */
 export function emptyDataset(asOf: string): Dataset {
   return {

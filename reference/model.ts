@@ -74,14 +74,6 @@ export interface GapViewRow {
   expected_amount: string;
 }
 
-/** What the views hold at one moment: claims as of `claims` ('snapshot' = stale MVs, 'fresh' = refreshed). */
-export interface ModelViews {
-  paymentCalculation: PaymentCalcRow[];
-  achieved: AchievedRow[];
-  claims: ClaimRow[];
-  gap: GapViewRow[];
-}
-
 interface TripDay {
   day: number;
   n: number;
@@ -396,18 +388,6 @@ export function buildModel(ds: Dataset): Model {
       for (const t of all.get(driverId) ?? []) if (t.day >= lead && t.day < lead + WINDOW_DAYS) sum += t.n;
       return sum;
     },
-  };
-}
-
-/** Convenience: the views at one moment. */
-export function modelViews(ds: Dataset, claims: "snapshot" | "fresh"): ModelViews {
-  const model = buildModel(ds);
-  const side = claims === "snapshot" ? model.before : model.after;
-  return {
-    paymentCalculation: model.paymentCalculation,
-    achieved: model.achieved,
-    claims: side.claims,
-    gap: side.gap,
   };
 }
 
