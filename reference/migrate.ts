@@ -7,8 +7,11 @@ export interface Migration {
   readonly sql: string;
 }
 
-/** Advisory lock key serialising concurrent applies (any constant; this one spells "refschem"). */
-export const MIGRATION_LOCK_KEY = "0x72656673636865";
+/**
+ * Advisory lock key serialising concurrent applies (any constant; this one spells "refschem"). Sent as a
+ * parameter: a hexadecimal literal in the SQL text (`0x7265...`) is PostgreSQL 16+ syntax only.
+ */
+export const MIGRATION_LOCK_KEY = 0x72656673636865n;
 
 /** sha256 of a migration's text, recorded when it is applied. */
 export function checksum(sql: string): string {
@@ -30,7 +33,7 @@ export async function migrate(
   const applied: string[] = [];
   await client.query("BEGIN");
   try {
-    await client.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY}::bigint)`);
+    await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [MIGRATION_LOCK_KEY.toString()]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS reference_meta;
       CREATE TABLE IF NOT EXISTS reference_meta.migrations (
         name text PRIMARY KEY,
