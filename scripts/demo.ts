@@ -7,7 +7,8 @@
  *   npm run demo -- --profile deployment [--state drift] the deployment's own view shapes (sql/deployment,
  *                                                        deployment.md), claims view live (default) or drift
  *
- * DEMO_SEED and DEMO_SCALE (default 7 and 1) choose the data.
+ * DEMO_SEED and DEMO_SCALE (default 7 and 1) choose the data; `--pg 14` runs on another installed PostgreSQL
+ * major (14 to 18; 18 by default).
  */
 import { parseArgs } from "node:util";
 import pg from "pg";
@@ -18,7 +19,12 @@ import {
   type DeploymentState,
   migrateDeployment,
 } from "../reference/deployment-schema.js";
-import { startEmbeddedPostgres } from "../reference/embedded.js";
+import {
+  DEFAULT_POSTGRES_MAJOR,
+  isPostgresMajor,
+  POSTGRES_MAJORS,
+  startEmbeddedPostgres,
+} from "../reference/embedded.js";
 import { generate } from "../reference/generator.js";
 import { migrate } from "../reference/migrate.js";
 
@@ -27,6 +33,7 @@ const USAGE = `usage: npm run demo -- [--profile reference|deployment] [--state 
   --profile reference   the reference schema (sql/reference), the default
   --profile deployment  the deployment's own view shapes (sql/deployment, deployment.md)
   --state live|drift    deployment profile only: the claims view's state (default live)
+  --pg 14|15|16|17|18   the embedded PostgreSQL major (default 18)
   --help                this text
 
 Environment: DEMO_SEED (default 7), DEMO_SCALE (default 1).
@@ -37,13 +44,17 @@ const { values } = parseArgs({
     profile: { type: "string", default: "reference" },
     state: { type: "string" },
     help: { type: "boolean", default: false },
+    pg: { type: "string" },
   },
   strict: true,
 });
 const profile = values.profile;
 const state = values.state ?? "live";
+const pgMajor = values.pg === undefined ? DEFAULT_POSTGRES_MAJOR : Number(values.pg);
+const major = isPostgresMajor(pgMajor) ? pgMajor : undefined;
 let usageError: string | null = null;
-if (profile !== "reference" && profile !== "deployment") usageError = `unknown --profile ${profile}`;
+if (major === undefined) usageError = `--pg must be one of ${POSTGRES_MAJORS.join(", ")}`;
+else if (profile !== "reference" && profile !== "deployment") usageError = `unknown --profile ${profile}`;
 else if (!(DEPLOYMENT_STATE_NAMES as readonly string[]).includes(state))
   usageError = `unknown --state ${state}`;
 else if (profile === "reference" && values.state !== undefined)
@@ -56,7 +67,7 @@ if (values.help || usageError) {
 } else {
   const seed = Number(process.env.DEMO_SEED ?? 7);
   const scale = Number(process.env.DEMO_SCALE ?? 1);
-  const server = await startEmbeddedPostgres();
+  const server = await startEmbeddedPostgres({ major });
   let exitCode = 1;
   try {
     const client = new pg.Client({ connectionString: server.url });
@@ -69,7 +80,7 @@ if (values.help || usageError) {
         const truth = await generateDeployment(client, { seed, scale, state: state as DeploymentState });
         const s = truth.states[truth.state];
         process.stdout.write(
-          `demo: embedded PostgreSQL on port ${server.port}; deployment profile, claims view ${truth.state}; ` +
+          `demo: embedded PostgreSQL ${server.major} on port ${server.port}; deployment profile, claims view ${truth.state}; ` +
             `generated seed ${seed} scale ${scale} as of ${truth.asOf} in ${truth.buildMs + truth.load.loadMs} ms: ` +
             `${truth.counts.summary_daily} trip rows, ${truth.windowRows} gap-view rows in the window ` +
             `(${s.gapRowsWithClaim} already have their claim in the claims view), ` +
@@ -81,7 +92,7 @@ if (values.help || usageError) {
         const truth = await generate(client, { seed, scale });
         const stillMissing = truth.byVerdict.afterRefresh.STILL_MISSING ?? 0;
         process.stdout.write(
-          `demo: embedded PostgreSQL on port ${server.port}; generated seed ${seed} scale ${scale} as of ${truth.asOf}: ` +
+          `demo: embedded PostgreSQL ${server.major} on port ${server.port}; generated seed ${seed} scale ${scale} as of ${truth.asOf}: ` +
             `${truth.counts.summary_daily} trip rows, ${truth.windowRows.length} gap-view rows in the window, ` +
             `${truth.staleMvGaps} stale claims, ${stillMissing} gaps a refresh cannot fix (S/ ${truth.amountStillMissing})\n\n`,
         );
