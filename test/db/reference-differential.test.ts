@@ -16,6 +16,8 @@ const SEEDS = 120;
 describe("reference schema vs independent model (differential)", () => {
   const db = useTestDatabase();
 
+  // 120 loads and refreshes: 55 s to 110 s on a 2-core machine shared with other suites (load 12); the
+  // 120 s it had was exceeded once there (npm run test:pg, on PostgreSQL 14), so it has room now.
   it(`agrees row for row on ${SEEDS} random seeds`, async () => {
     const client = await db().pool.connect();
     try {
@@ -40,5 +42,5 @@ describe("reference schema vs independent model (differential)", () => {
     } finally {
       client.release();
     }
-  }, 120_000);
+  }, 300_000);
 });
