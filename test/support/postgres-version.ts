@@ -4,9 +4,7 @@
  * that exists only from some major on), it branches on these, never on a version string.
  */
 import type pg from "pg";
-
-/** The first `server_version_num` with the `MAINTAIN` privilege and the `pg_maintain` role. */
-export const MAINTAIN_SINCE = 170_000;
+import { MAINTAIN_SINCE } from "../../lambda/db/catalog.js";
 
 /** `server_version_num` of the server `client` is connected to, e.g. 160014 for 16.14. */
 export async function readServerVersionNum(client: pg.ClientBase): Promise<number> {
@@ -16,5 +14,6 @@ export async function readServerVersionNum(client: pg.ClientBase): Promise<numbe
 
 /** Whether a role can be let refresh a materialized view it does not own (`MAINTAIN`, PostgreSQL 17+). */
 export function hasMaintainPrivilege(versionNum: number): boolean {
+  // The job's own threshold (its refresh-permission check branches on it), so the two cannot drift.
   return versionNum >= MAINTAIN_SINCE;
 }
