@@ -13,6 +13,7 @@ import {
   resourcesOf,
   resourcesOfType,
   type Statement,
+  SYNTH_TIMEOUT_MS,
 } from "./fixture.js";
 
 // One synth (with the real esbuild bundle) for the whole file.
@@ -32,7 +33,7 @@ beforeAll(() => {
     dlq: logicalId(stack.scheduleDeadLetterQueue),
     topic: logicalId(stack.topic),
   };
-});
+}, SYNTH_TIMEOUT_MS);
 
 describe("schedule", () => {
   it("runs hourly in Lima time with the runbook's parameters", () => {
@@ -410,7 +411,7 @@ describe("example state machine", () => {
   });
 });
 
-describe("variants from context", () => {
+describe("variants from context", { timeout: SYNTH_TIMEOUT_MS }, () => {
   it("imports a VPC, subnets and a security group by id, and a secret by ARN", () => {
     const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbC123";
     const { template: t } = buildStack(
