@@ -31,6 +31,8 @@ export interface ReconcileConfig {
   outputRetentionDays: number;
   logRetention: RetentionDays;
   alarmEmail?: string;
+  /** Concurrent executions reserved for the function; 0 reserves none (the advisory lock still applies). */
+  reservedConcurrency: number;
   metricNamespace: string;
   serviceName: string;
   /** Business-day zone the job counts dates in (REPORT_TIME_ZONE). */
@@ -73,6 +75,7 @@ export const DEFAULTS = {
   stillMissingPeriods: 3,
   amountStillMissingThreshold: 5000,
   noRunHours: 2,
+  reservedConcurrency: 1,
 } as const;
 
 /** Every context key the stack reads; anything else in `-c` is ignored by CDK, so list them for the README. */
@@ -91,6 +94,7 @@ export const CONTEXT_KEYS = [
   "outputRetentionDays",
   "logRetentionDays",
   "alarmEmail",
+  "reservedConcurrency",
   "metricNamespace",
   "serviceName",
   "reportTimeZone",
@@ -297,6 +301,7 @@ export function configFromContext(get: Lookup): ReconcileConfig {
     outputRetentionDays: int(get, "outputRetentionDays", DEFAULTS.outputRetentionDays, 1, 3650),
     logRetention: logRetentionDays as RetentionDays,
     ...(alarmEmail ? { alarmEmail } : {}),
+    reservedConcurrency: int(get, "reservedConcurrency", DEFAULTS.reservedConcurrency, 0, 1000),
     metricNamespace,
     serviceName: str(get, "serviceName") ?? DEFAULT_SERVICE_NAME,
     reportTimeZone: timeZone(get, "reportTimeZone", DEFAULTS.reportTimeZone),

@@ -154,6 +154,7 @@ export class ReconcileStack extends Stack {
       logLevel: config.logLevel,
       reportTimeZone: config.reportTimeZone,
       logRetention: config.logRetention,
+      reservedConcurrency: config.reservedConcurrency,
       onFailure: this.failedRunsQueue,
       ...(placement ? { vpc: placement } : {}),
     });
@@ -213,6 +214,7 @@ export class ReconcileStack extends Stack {
       metricNamespace: config.metricNamespace,
       serviceName: config.serviceName,
       alarms: config.alarms,
+      scheduleEnabled: config.schedule.enabled,
       failureQueues: [this.failedRunsQueue, this.scheduleDeadLetterQueue],
     });
 
