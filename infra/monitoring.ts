@@ -14,7 +14,7 @@ export interface MonitoringProps {
   fn: lambda.IFunction;
   logGroup: logs.ILogGroup;
   topic: sns.ITopic;
-  metricNamespace: string;
+  metricsNamespace: string;
   serviceName: string;
   alarms: ReconcileConfig["alarms"];
   /**
@@ -56,7 +56,7 @@ export class Monitoring extends Construct {
     const hourly = Duration.hours(1);
     const jobMetric = (metricName: string, statistic: string, label: string) =>
       new cloudwatch.Metric({
-        namespace: props.metricNamespace,
+        namespace: props.metricsNamespace,
         metricName,
         dimensionsMap: { service: props.serviceName },
         statistic,

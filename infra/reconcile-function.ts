@@ -60,7 +60,7 @@ const OBJECT_NAME_ENV: Record<ObjectNameKey, string> = {
 
 export interface ReconcileFunctionProps {
   serviceName: string;
-  metricNamespace: string;
+  metricsNamespace: string;
   logLevel: string;
   reportTimeZone: string;
   logRetention: logs.RetentionDays;
@@ -140,7 +140,7 @@ export class ReconcileFunction extends Construct {
         : {}),
       environment: {
         [ENV.serviceName]: props.serviceName,
-        [ENV.metricsNamespace]: props.metricNamespace,
+        [ENV.metricsNamespace]: props.metricsNamespace,
         [ENV.logLevel]: props.logLevel,
         [ENV.timeZone]: props.reportTimeZone,
         NODE_OPTIONS: "--enable-source-maps",
