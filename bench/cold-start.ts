@@ -62,135 +62,76 @@ export async function measureColdStart(runs = 9): Promise<ColdStart> {
 // --- The cold path as a user pays it: import, then the first invocation up to its first SQL statement.
 
 /**
- * A loopback proxy in front of PostgreSQL that notes when the first SQL statement of its first client
- * arrives (the first simple `Query` or extended `Parse` message after the startup and authentication
- * messages), so that a bundle can be timed without changing it. Bytes pass through untouched.
+ * Runs in a fresh `node`: imports the bundle and invokes it once with the schedule's input. The first SQL
+ * statement is seen where it leaves the process: the first socket write that starts with a PostgreSQL
+ * `Query` ('Q') or `Parse` ('P') message (the startup message starts with a length, the password messages
+ * with 'p'), so the bundle itself is not changed. Wall time and this process's CPU time are both taken:
+ * on a busy machine the CPU time is the steadier measure of the same work.
  */
-async function firstStatementProxy(target: { port: number }): Promise<{
-  port: number;
-  /** Epoch milliseconds (high resolution) at which the first statement arrived. */
-  firstStatement: Promise<number>;
-  close(): void;
-}> {
-  const { createConnection, createServer } = await import("node:net");
-  let resolveFirst: (at: number) => void = () => {};
-  const firstStatement = new Promise<number>((resolve) => {
-    resolveFirst = resolve;
-  });
-  const sockets = new Set<import("node:net").Socket>();
-  const server = createServer((client) => {
-    const upstream = createConnection({ host: "127.0.0.1", port: target.port });
-    sockets.add(client).add(upstream);
-    upstream.pipe(client);
-    let pending = Buffer.alloc(0);
-    let startup = true;
-    client.on("data", (data: Buffer) => {
-      upstream.write(data);
-      pending = Buffer.concat([pending, data]);
-      for (;;) {
-        // The startup message has no type byte; every later one is a type byte then an int32 length.
-        const header = startup ? 0 : 1;
-        if (pending.length < header + 4) break;
-        const length = pending.readInt32BE(header);
-        if (pending.length < header + length) break;
-        const type = startup ? "" : String.fromCharCode(pending[0] as number);
-        pending = pending.subarray(header + length);
-        startup = false;
-        if (type === "Q" || type === "P") resolveFirst(performance.timeOrigin + performance.now());
-      }
-    });
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("error", end).on("close", end);
-    upstream.on("error", end).on("close", end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  return {
-    port: typeof address === "object" && address ? address.port : 0,
-    firstStatement,
-    close() {
-      for (const s of sockets) s.destroy();
-      server.close();
-    },
-  };
-}
-
-/** Imports the bundle, prints when the import started and ended, then invokes it once. */
 const COLD_PATH_CHILD = `
-const started = performance.timeOrigin + performance.now();
+import net from "node:net";
+const now = () => [performance.now(), process.cpuUsage()];
+const [t0, c0] = now();
+let imported;
+const write = net.Socket.prototype.write;
+net.Socket.prototype.write = function (chunk, ...rest) {
+  if (Buffer.isBuffer(chunk) && (chunk[0] === 0x51 || chunk[0] === 0x50)) {
+    net.Socket.prototype.write = write;
+    const [t, c] = now();
+    const cpu = (u) => (u.user + u.system - c0.user - c0.system) / 1000;
+    process.stderr.write("\\nCOLD " + JSON.stringify({
+      importMs: imported[0] - t0, importCpuMs: cpu(imported[1]), totalMs: t - t0, totalCpuMs: cpu(c),
+    }) + "\\n", () => process.exit(0));
+  }
+  return write.call(this, chunk, ...rest);
+};
 const { handler } = await import(process.env.BUNDLE_URL);
-const imported = performance.timeOrigin + performance.now();
-process.stdout.write("\\nCOLD " + JSON.stringify({ started, imported }) + "\\n");
+imported = now();
 const context = { functionName: "reconcile", awsRequestId: "cold-path", getRemainingTimeInMillis: () => 600000 };
 await handler({ daysBack: 21, limit: 1000 }, context).catch(() => {});
 `;
 
 export interface ColdPathSample {
-  /** `import()` of the entry file. */
+  /** `import()` of the entry file (the init phase). */
   importMs: number;
-  /** From the start of the import to the first SQL statement the first invocation sends. */
-  toFirstStatementMs: number;
+  importCpuMs: number;
+  /** From the start of the import to the first SQL statement of the first invocation. */
+  totalMs: number;
+  totalCpuMs: number;
 }
 
 /**
  * One cold path of `entryFile` in a fresh `node`: the handler, configured as the stack configures it but
- * for `DATABASE_URL` (no Secrets Manager call) and no bucket, is invoked once with the schedule's input;
- * the process is killed once its first statement has reached the server.
+ * with `DATABASE_URL` (no Secrets Manager call) and no bucket, on a real server; the process ends as its
+ * first statement is sent.
  */
-export async function measureColdPath(
-  entryFile: string,
-  server: { port: number; url: string },
-): Promise<ColdPathSample> {
-  const { spawn } = await import("node:child_process");
+export async function measureColdPath(entryFile: string, databaseUrl: string): Promise<ColdPathSample> {
+  const { execFile } = await import("node:child_process");
   const { pathToFileURL } = await import("node:url");
-  const proxy = await firstStatementProxy(server);
-  const url = new URL(server.url);
-  url.port = String(proxy.port);
-  const child = spawn(process.execPath, ["--input-type=module", "-e", COLD_PATH_CHILD], {
-    env: {
-      PATH: process.env.PATH,
-      BUNDLE_URL: pathToFileURL(entryFile).href,
-      DATABASE_URL: url.href,
-      DB_SSL_MODE: "disable",
-      AWS_REGION: "us-east-1",
-      AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
-      POWERTOOLS_SERVICE_NAME: "reconcile-cold-path",
-      POWERTOOLS_METRICS_NAMESPACE: "Bench/ColdPath",
-      NODE_OPTIONS: "--enable-source-maps",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+  const stderr = await new Promise<string>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ["--input-type=module", "-e", COLD_PATH_CHILD],
+      {
+        env: {
+          PATH: process.env.PATH,
+          BUNDLE_URL: pathToFileURL(entryFile).href,
+          DATABASE_URL: databaseUrl,
+          DB_SSL_MODE: "disable",
+          AWS_REGION: "us-east-1",
+          AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+          POWERTOOLS_SERVICE_NAME: "reconcile-cold-path",
+          POWERTOOLS_METRICS_NAMESPACE: "Bench/ColdPath",
+          NODE_OPTIONS: "--enable-source-maps",
+        },
+        timeout: 60_000,
+      },
+      (error, _stdout, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(err)),
+    );
   });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d) => {
-    out += d;
-  });
-  child.stderr.on("data", (d) => {
-    err += d;
-  });
-  const exited = new Promise<never>((_, reject) =>
-    child.on("exit", (code) => reject(new Error(`child exited (${code}) before a statement: ${err || out}`))),
-  );
-  try {
-    const first = await Promise.race([proxy.firstStatement, exited]);
-    const line = await (async () => {
-      for (let i = 0; i < 100; i++) {
-        const found = out.split("\n").find((l) => l.startsWith("COLD "));
-        if (found) return found;
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      throw new Error(`no COLD line: ${out}`);
-    })();
-    const { started, imported } = JSON.parse(line.slice(5)) as { started: number; imported: number };
-    return { importMs: imported - started, toFirstStatementMs: first - started };
-  } finally {
-    exited.catch(() => {});
-    child.kill("SIGKILL");
-    proxy.close();
-  }
+  const line = stderr.split("\n").find((l) => l.startsWith("COLD "));
+  if (!line) throw new Error(`the first invocation sent no SQL statement: ${stderr}`);
+  return JSON.parse(line.slice("COLD ".length)) as ColdPathSample;
 }
 
 /** The bundles compared for issue 13: today's split one, and one file built the standard way. */
@@ -217,22 +158,24 @@ async function compareBundles(runs: number): Promise<void> {
   }
   const server = await startEmbeddedPostgres();
   try {
-    for (const b of built) await measureColdPath(b.entry, server); // warm the file cache
+    for (const b of built) await measureColdPath(b.entry, server.url); // warm the file cache
     for (let r = 0; r < runs; r++) {
-      for (const b of built) b.samples.push(await measureColdPath(b.entry, server));
+      for (const b of built) b.samples.push(await measureColdPath(b.entry, server.url));
     }
   } finally {
     await server.stop();
   }
   for (const b of built) {
-    const total = b.samples.map((s) => s.toFirstStatementMs);
+    const m = (key: keyof ColdPathSample) => Math.round(median(b.samples.map((s) => s[key])));
     process.stdout.write(
       `${JSON.stringify({
         bundle: b.name,
         kib: Math.round(b.bytes / 1024),
-        importMs: Math.round(median(b.samples.map((s) => s.importMs))),
-        toFirstStatementMs: Math.round(median(total)),
-        samples: total.map(Math.round),
+        importMs: m("importMs"),
+        importCpuMs: m("importCpuMs"),
+        totalMs: m("totalMs"),
+        totalCpuMs: m("totalCpuMs"),
+        totalCpuSamples: b.samples.map((s) => Math.round(s.totalCpuMs)),
       })}\n`,
     );
   }
