@@ -1,29 +1,28 @@
 /**
- * Cold start: the deployed handler bundle against a minimal handler bundled the same way (same esbuild
- * settings, same middy + Powertools logger and metrics), each imported in fresh `node` processes,
- * interleaved so that machine noise hits both alike.
+ * Cold start, measured two ways, each in fresh `node` processes with runs interleaved so that machine noise
+ * hits every variant alike:
  *
- * The handler's bundle is split: the init phase imports `index.mjs` only, and the first invocation loads
- * the chunks of the handler's three dynamic imports (configuration, event parsing, the run modules) with
- * their static dependencies. Both are measured: the first against the target, the second so that the
- * work moved out of the init phase stays in view. (Not included: the SDK's credential-provider chunk the
- * first S3 or Secrets Manager call loads.)
+ * - the import of the bundle (the init phase) against a minimal handler bundled the same way (middy, the
+ *   Powertools logger and metrics, nothing else);
+ * - the cold path a scheduled run pays: that import, then the first invocation up to its first SQL
+ *   statement (configuration, event parsing, the modules a run loads, the pool connecting), on a real
+ *   PostgreSQL. A cost moved from the import to the first invocation shows up here, not in the first.
  */
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startEmbeddedPostgres } from "../reference/embedded.js";
 import { bundleHandler, measureImport } from "../scripts/bundle-handler.js";
 import { median } from "./stats.js";
 
 export interface ColdStart {
-  handlerEntryBytes: number;
   handlerBytes: number;
   minimalBytes: number;
   handlerImportMs: number;
-  /** Entry, then the chunks the first invocation imports: init plus the first invocation's module loading. */
-  handlerFirstInvocationMs: number;
   minimalImportMs: number;
+  /** Import, then the first invocation up to its first SQL statement (`measureColdPath`). */
+  handlerColdPathMs: number;
   runs: number;
 }
 
@@ -34,29 +33,29 @@ export async function measureColdStart(runs = 9): Promise<ColdStart> {
     join(dir, "minimal"),
     fileURLToPath(new URL("./minimal-handler.ts", import.meta.url)),
   );
-  // The handler's `import("./config.js")`, `import("./input.js")` and `import("./run-modules.js")`.
-  const firstUse = handler.chunks.filter((c) => /[\\/](config|input|run-modules)-[A-Z0-9]+\.mjs$/.test(c));
-  if (firstUse.length !== 3) throw new Error(`expected 3 first-invocation chunks, found ${firstUse.length}`);
-  const everything = [handler.outfile, ...firstUse];
-  measureImport(everything, 1); // warm the OS file cache for both
-  measureImport(minimal.outfile, 1);
-  const h: number[] = [];
-  const all: number[] = [];
-  const m: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    h.push(...measureImport(handler.outfile, 1));
-    m.push(...measureImport(minimal.outfile, 1));
-    all.push(...measureImport(everything, 1));
+  const server = await startEmbeddedPostgres();
+  try {
+    measureImport(handler.outfile, 1); // warm the OS file cache for both
+    measureImport(minimal.outfile, 1);
+    const h: number[] = [];
+    const m: number[] = [];
+    const path: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      h.push(...measureImport(handler.outfile, 1));
+      m.push(...measureImport(minimal.outfile, 1));
+      path.push((await measureColdPath(handler.outfile, server.url)).totalMs);
+    }
+    return {
+      handlerBytes: handler.bytes,
+      minimalBytes: minimal.bytes,
+      handlerImportMs: median(h),
+      minimalImportMs: median(m),
+      handlerColdPathMs: median(path),
+      runs,
+    };
+  } finally {
+    await server.stop();
   }
-  return {
-    handlerEntryBytes: handler.entryBytes,
-    handlerBytes: handler.bytes,
-    minimalBytes: minimal.bytes,
-    handlerImportMs: median(h),
-    handlerFirstInvocationMs: median(all),
-    minimalImportMs: median(m),
-    runs,
-  };
 }
 
 // --- The cold path as a user pays it: import, then the first invocation up to its first SQL statement.
@@ -138,23 +137,29 @@ export async function measureColdPath(entryFile: string, databaseUrl: string): P
   return JSON.parse(line.slice("COLD ".length)) as ColdPathSample;
 }
 
-/** The bundles compared for issue 13: today's split one, and one file built the standard way. */
+/**
+ * The choice behind `infra/bundling.ts` (bench/RESULTS.md, "Cold path"): the deployed bundle against the
+ * same code split into an entry and chunks loaded on first use, each with and without the zod rewrite.
+ */
 async function compareBundles(runs: number): Promise<void> {
   const { build } = await import("esbuild");
-  const { startEmbeddedPostgres } = await import("../reference/embedded.js");
   const { handlerBuildOptions } = await import("../infra/bundling.js");
   const dir = await mkdtemp(join(tmpdir(), "bench-cold-path-"));
   const variants = [
-    { name: "split, zod rewrite (deployed today)", splitting: true, rewrite: true },
-    { name: "split, no rewrite", splitting: true, rewrite: false },
-    { name: "one file, zod rewrite", splitting: false, rewrite: true },
+    { name: "one file, zod rewrite (deployed)", splitting: false, rewrite: true },
     { name: "one file, no rewrite (NodejsFunction's way)", splitting: false, rewrite: false },
+    { name: "split, zod rewrite", splitting: true, rewrite: true },
+    { name: "split, no rewrite", splitting: true, rewrite: false },
   ];
   const built = [];
   for (const [i, v] of variants.entries()) {
     const outdir = join(dir, String(i));
     const base = handlerBuildOptions(outdir);
-    const result = await build({ ...base, splitting: v.splitting, plugins: v.rewrite ? base.plugins : [] });
+    const result = await build({
+      ...base,
+      ...(v.splitting ? { splitting: true, chunkNames: "chunks/[name]-[hash]" } : {}),
+      plugins: v.rewrite ? base.plugins : [],
+    });
     const bytes = Object.entries(result.metafile?.outputs ?? {})
       .filter(([f]) => f.endsWith(".mjs"))
       .reduce((sum, [, o]) => sum + o.bytes, 0);
@@ -187,8 +192,9 @@ async function compareBundles(runs: number): Promise<void> {
 }
 
 /**
- * `npx tsx bench/cold-start.ts [runs]`: the import table alone, without a database.
- * `npx tsx bench/cold-start.ts compare [runs]`: the cold path of each bundle variant, on an embedded server.
+ * `npx tsx bench/cold-start.ts [runs]`: the cold-start table of `npm run bench` alone.
+ * `npx tsx bench/cold-start.ts compare [runs]`: the cold path of each bundle variant (add
+ * `COLD_PATH_REALTIME=1` as root on a busy machine).
  */
 if (import.meta.url === `file://${process.argv[1]}`) {
   if (process.argv[2] === "compare") {

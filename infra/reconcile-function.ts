@@ -21,10 +21,10 @@ const BUNDLE_SCRIPT = fileURLToPath(new URL("../scripts/bundle-handler.ts", impo
 /**
  * The function's code: the handler bundled on this machine by `scripts/bundle-handler.ts` (the same
  * function the tests and the benchmark bundle with), in a child Node.js process because esbuild plugins
- * (the zod rewrite) need its asynchronous API, which CDK's synchronous bundling hook cannot await.
- * NodejsFunction cannot split a bundle (it always writes one `--outfile`). Docker is never used; the image
- * is only the fallback CDK requires a declaration of. The asset hash is the bundle's, so an unchanged
- * bundle is not uploaded again.
+ * (the zod rewrite, `infra/bundling.ts`) need its asynchronous API, which CDK's synchronous bundling hook
+ * cannot await; `NodejsFunction` runs the esbuild command line, which takes no plugins. Docker is never
+ * used; the image is only the fallback CDK requires a declaration of. The asset hash is the bundle's, so
+ * an unchanged bundle is not uploaded again.
  */
 export function handlerCode(): lambda.Code {
   return lambda.Code.fromAsset(LAMBDA_SOURCES, {

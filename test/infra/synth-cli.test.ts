@@ -68,9 +68,8 @@ describe("`cdk synth` (the real CLI, offline)", () => {
     const bundle = join(asset, "index.mjs");
     expect(existsSync(bundle)).toBe(true);
     expect(readFileSync(bundle, "utf8").startsWith("import { createRequire }")).toBe(true);
-    // Split: what the first invocation loads sits next to the entry, in the same asset.
-    const chunks = readdirSync(join(asset, "chunks")).filter((f) => f.endsWith(".mjs"));
-    expect(chunks.length).toBeGreaterThan(0);
+    // One file and its source map: nothing else is uploaded or loaded.
+    expect(readdirSync(asset).sort()).toEqual(["index.mjs", "index.mjs.map"]);
     expect(fn.Properties.Handler).toBe("index.handler");
 
     // The function's own environment, with tokens replaced by plausible values.
@@ -87,7 +86,7 @@ describe("`cdk synth` (the real CLI, offline)", () => {
         "--input-type=module",
         "-e",
         "const m = await import(process.argv[1]); if (typeof m.handler !== 'function') { console.error('no handler export'); process.exit(3); }" +
-          // An invalid event loads the configuration and input chunks and must end as a named InputError.
+          // An invalid event loads the configuration and event parsing and must end as a named InputError.
           " const r = await m.handler({ daysBack: -1 }, { getRemainingTimeInMillis: () => 60000 }).catch((e) => e);" +
           " if (r?.name !== 'InputError') { console.error('expected InputError, got', r); process.exit(4); }",
         bundle,
