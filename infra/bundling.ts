@@ -25,14 +25,14 @@ export const HANDLER_NAME = "index.handler";
  * ESM bundles have no `require`; CommonJS dependencies (pg, parts of the AWS SDK) call it. This banner
  * gives them one.
  */
-export const ESM_REQUIRE_BANNER =
+const ESM_REQUIRE_BANNER =
   "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);";
 
 /** `pg` imports `pg-native` only when asked for its native client, which the job never does. */
-export const EXTERNAL_MODULES = ["pg-native"];
+const EXTERNAL_MODULES = ["pg-native"];
 
 /** Syntax target: the oldest runtime the code must run on (Lambda runs 24; tests load it in 20/22). */
-export const BUNDLE_TARGET = "node22";
+const BUNDLE_TARGET = "node22";
 
 /**
  * The Powertools parser imports zod as `import { z } from 'zod'`. esbuild cannot tree-shake members of a
@@ -43,7 +43,7 @@ export const BUNDLE_TARGET = "node22";
  * namespace form while bundling: about 80 ms less on the cold path (bench/RESULTS.md). A rewrite that finds nothing to rewrite fails the build, so a parser
  * upgrade that changes the import is noticed instead of silently growing the bundle again.
  */
-export const zodNamespaceImports: Plugin = {
+const zodNamespaceImports: Plugin = {
   name: "zod-namespace-imports",
   setup(build) {
     const NAMED = /import \{ z \} from ['"]zod['"];/g;

@@ -259,7 +259,7 @@ const ContextSchema = z
   });
 
 /** Every context key the stack reads (anything else in `-c` is ignored by CDK). */
-export const CONTEXT_KEYS = Object.keys(ContextSchema.shape) as ContextKey[];
+const CONTEXT_KEYS = Object.keys(ContextSchema.shape) as ContextKey[];
 export type ContextKey = keyof z.input<typeof ContextSchema>;
 
 const OBJECT_NAME_KEYS: readonly ObjectNameKey[] = [

@@ -31,7 +31,7 @@ export interface MonitoringProps {
  * invocation) carries every metric as a field, plus `run_id`, `status` and, for a failed run, `error`.
  * Skipped runs carry only `RunSucceeded` and `DurationMs`; failed ones `RunSucceeded = 0`.
  */
-export const LAST_RUNS_QUERY = [
+const LAST_RUNS_QUERY = [
   `fields @timestamp, run_id, status, error, ${METRIC.gapsFound}, ${METRIC.resolvedAfterRefresh}, ${METRIC.stillMissing}, ${METRIC.amountStillMissing}, ${METRIC.refreshFailures}, ${METRIC.durationMs}`,
   `filter ispresent(${METRIC.runSucceeded})`,
   "sort @timestamp desc",

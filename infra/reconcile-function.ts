@@ -26,7 +26,7 @@ const BUNDLE_SCRIPT = fileURLToPath(new URL("../scripts/bundle-handler.ts", impo
  * used; the image is only the fallback CDK requires a declaration of. The asset hash is the bundle's, so
  * an unchanged bundle is not uploaded again.
  */
-export function handlerCode(): lambda.Code {
+function handlerCode(): lambda.Code {
   return lambda.Code.fromAsset(LAMBDA_SOURCES, {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {

@@ -19,7 +19,7 @@ import { median } from "../bench/stats.js";
 import { HANDLER_ENTRY, handlerBuildOptions } from "../infra/bundling.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-export const DEFAULT_OUTDIR = join(ROOT, "dist/handler");
+const DEFAULT_OUTDIR = join(ROOT, "dist/handler");
 
 export interface BundleResult {
   outdir: string;
