@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
 // Tiers: `unit` needs no network and no database; `db` runs on a real PostgreSQL (embedded, or the server
-// in DATABASE_URL); `infra` synthesizes the CDK stack offline.
+// in DATABASE_URL); `infra` synthesizes the CDK stack offline. Timeouts for slow work (a synthesis, a
+// scale-1 dataset) sit where that work runs, sized for a loaded 2-core machine.
 export default defineConfig({
   test: {
     projects: [
@@ -23,7 +24,6 @@ export default defineConfig({
           name: "infra",
           include: ["test/infra/**/*.test.ts"],
           environment: "node",
-          testTimeout: 120_000,
         },
       },
     ],

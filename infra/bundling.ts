@@ -3,10 +3,13 @@
  * (which the tests and the benchmark load in a fresh node) both build with `handlerBuildOptions`, so the
  * tested artefact is the deployed one. No CDK import here, so the script stays light.
  *
- * The bundle is split (esbuild `splitting`): `index.mjs` holds what the cold start evaluates (middy, the
- * Powertools logger and metrics, the handler), and each module the handler loads with a dynamic `import()`
- * on its first invocation (configuration, event parsing, pg, the AWS SDK clients, the reconcile core) is
- * its own file under `chunks/`, read from disk only when that invocation needs it.
+ * One ESM file, `index.mjs`, with the settings `NodejsFunction` would use (ESM, minified, `keepNames`,
+ * source maps, the require banner) plus one plugin, `zodNamespaceImports`. A bundle split into an entry
+ * and chunks loaded on first use was measured against it on the path a scheduled run pays (import, then the
+ * first invocation up to its first SQL statement: bench/RESULTS.md, "Cold path"): it cut the import but
+ * not that total (about 1%), so the simpler bundle stays. The plugin does pay on that total (about 14%),
+ * and it is why the bundle is built with esbuild's asynchronous API rather than by `NodejsFunction`,
+ * whose esbuild command line takes no plugins.
  */
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
@@ -22,14 +25,14 @@ export const HANDLER_NAME = "index.handler";
  * ESM bundles have no `require`; CommonJS dependencies (pg, parts of the AWS SDK) call it. This banner
  * gives them one.
  */
-export const ESM_REQUIRE_BANNER =
+const ESM_REQUIRE_BANNER =
   "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);";
 
 /** `pg` imports `pg-native` only when asked for its native client, which the job never does. */
-export const EXTERNAL_MODULES = ["pg-native"];
+const EXTERNAL_MODULES = ["pg-native"];
 
 /** Syntax target: the oldest runtime the code must run on (Lambda runs 24; tests load it in 20/22). */
-export const BUNDLE_TARGET = "node22";
+const BUNDLE_TARGET = "node22";
 
 /**
  * The Powertools parser imports zod as `import { z } from 'zod'`. esbuild cannot tree-shake members of a
@@ -37,10 +40,10 @@ export const BUNDLE_TARGET = "node22";
  * 460 KiB minified, 64 locales included), against about 100 KiB when the namespace is imported directly
  * (`import * as z from 'zod'`, which this project's own code uses). The two bind the same functions (zod's
  * root module re-exports the `z` namespace's members), so the parser's files are rewritten to the
- * namespace form while bundling. A rewrite that finds nothing to rewrite fails the build, so a parser
+ * namespace form while bundling: about 80 ms less on the cold path (bench/RESULTS.md). A rewrite that finds nothing to rewrite fails the build, so a parser
  * upgrade that changes the import is noticed instead of silently growing the bundle again.
  */
-export const zodNamespaceImports: Plugin = {
+const zodNamespaceImports: Plugin = {
   name: "zod-namespace-imports",
   setup(build) {
     const NAMED = /import \{ z \} from ['"]zod['"];/g;
@@ -74,17 +77,15 @@ export const zodNamespaceImports: Plugin = {
   },
 };
 
-/** The esbuild options of the deployed bundle: `index.mjs` plus `chunks/*.mjs` in `outdir`. */
+/** The esbuild options of the deployed bundle: `index.mjs` and its source map in `outdir`. */
 export function handlerBuildOptions(outdir: string, entry: string = HANDLER_ENTRY): BuildOptions {
   return {
     entryPoints: { index: entry },
     outdir,
     bundle: true,
-    splitting: true,
     platform: "node",
     format: "esm",
     outExtension: { ".js": ".mjs" },
-    chunkNames: "chunks/[name]-[hash]",
     target: BUNDLE_TARGET,
     mainFields: ["module", "main"],
     minify: true,

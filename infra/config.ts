@@ -1,12 +1,13 @@
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
+import * as z from "zod";
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from "../lambda/aws/env-names.js";
 import { isTimeZone } from "../lambda/core/dates.js";
 import { parseRunParameters } from "../lambda/params.js";
 
 /**
- * The stack's configuration, typed. It is filled from CDK context (`cdk.json` defaults, `-c key=value` on
- * the command line) by `configFromContext`, which fails synth with the key's name when a value is wrong,
- * so that a typo never deploys a job that fails at 3 a.m.
+ * The stack's configuration, typed. It is filled from CDK context (`cdk.json`, `-c key=value` on the
+ * command line; defaults in `DEFAULTS` below) by `configFromContext`, which fails synth with the key's name
+ * when a value is wrong, so that a typo never deploys a job that fails at 3 a.m.
  */
 export interface ReconcileConfig {
   /** Short environment name (`dev`, `prod`): part of the stack name. */
@@ -31,7 +32,9 @@ export interface ReconcileConfig {
   outputRetentionDays: number;
   logRetention: RetentionDays;
   alarmEmail?: string;
-  metricNamespace: string;
+  /** Concurrent executions reserved for the function; 0 reserves none (the advisory lock still applies). */
+  reservedConcurrency: number;
+  metricsNamespace: string;
   serviceName: string;
   /** Business-day zone the job counts dates in (REPORT_TIME_ZONE). */
   reportTimeZone: string;
@@ -51,59 +54,30 @@ export interface ReconcileConfig {
 }
 
 export type ObjectNameKey = "gapView" | "claimsView" | "achievedView" | "paymentCalcView" | "tripsTable";
-const OBJECT_NAME_KEYS: readonly ObjectNameKey[] = [
-  "gapView",
-  "claimsView",
-  "achievedView",
-  "paymentCalcView",
-  "tripsTable",
-];
 
+/** The business day's zone: where the fleet works (Peru, no daylight saving). */
+const BUSINESS_TIME_ZONE = "America/Lima";
+
+/** Every default of the stack, here only (cdk.json carries just the database secret's name). */
 export const DEFAULTS = {
   envName: "dev",
   scheduleExpression: "cron(0 * * * ? *)",
-  scheduleTimeZone: "America/Lima",
+  scheduleTimeZone: BUSINESS_TIME_ZONE,
   scheduleInput: { daysBack: 21, limit: 1000 },
+  scheduleEnabled: true,
   outputPrefix: "reports",
   outputRetentionDays: 90,
   logRetentionDays: 30,
-  reportTimeZone: "America/Lima",
+  reservedConcurrency: 1,
+  metricsNamespace: DEFAULT_METRICS_NAMESPACE,
+  serviceName: DEFAULT_SERVICE_NAME,
+  reportTimeZone: BUSINESS_TIME_ZONE,
   dbSslMode: "verify-full",
   logLevel: "INFO",
   stillMissingPeriods: 3,
   amountStillMissingThreshold: 5000,
   noRunHours: 2,
 } as const;
-
-/** Every context key the stack reads; anything else in `-c` is ignored by CDK, so list them for the README. */
-export const CONTEXT_KEYS = [
-  "envName",
-  "dbSecretName",
-  "dbSecretArn",
-  "vpcId",
-  "subnetIds",
-  "securityGroupId",
-  "scheduleExpression",
-  "scheduleTimeZone",
-  "scheduleInput",
-  "scheduleEnabled",
-  "outputPrefix",
-  "outputRetentionDays",
-  "logRetentionDays",
-  "alarmEmail",
-  "metricNamespace",
-  "serviceName",
-  "reportTimeZone",
-  "dbSslMode",
-  "logLevel",
-  ...OBJECT_NAME_KEYS,
-  "gapStatuses",
-  "stillMissingPeriods",
-  "amountStillMissingThreshold",
-  "noRunHours",
-] as const;
-
-export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
 /** Thrown at synth time; the message names the context key. */
 export class ConfigError extends Error {
@@ -113,212 +87,246 @@ export class ConfigError extends Error {
   }
 }
 
-type Lookup = (key: ContextKey) => unknown;
+// --- One schema per context key. A value comes as a string from `-c key=value`, or as typed JSON from
+// cdk.json; a blank one counts as absent (its default applies).
 
 const isBlank = (v: unknown) => v === undefined || v === null || (typeof v === "string" && v.trim() === "");
+const show = (v: unknown) => JSON.stringify(v);
 
-function str(get: Lookup, key: ContextKey): string | undefined {
-  const v = get(key);
-  if (isBlank(v)) return undefined;
-  if (typeof v !== "string") throw new ConfigError(key, `must be a string, got ${JSON.stringify(v)}`);
-  return v.trim();
-}
+/** `schema` with blank values read as absent. */
+const context = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (isBlank(v) ? undefined : v), schema);
 
-function int(get: Lookup, key: ContextKey, fallback: number, min: number, max: number): number {
-  const v = get(key);
-  if (isBlank(v)) return fallback;
-  const n = typeof v === "number" ? v : Number(String(v).trim());
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(key, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
-  }
-  return n;
-}
+const text = z.string({ error: (iss) => `must be a string, got ${show(iss.input)}` }).trim();
 
-function bool(get: Lookup, key: ContextKey, fallback: boolean): boolean {
-  const v = get(key);
-  if (isBlank(v)) return fallback;
-  if (v === true || v === "true") return true;
-  if (v === false || v === "false") return false;
-  throw new ConfigError(key, `must be true or false, got ${JSON.stringify(v)}`);
+function wholeNumber(min: number, max: number) {
+  const error = (iss: { input?: unknown }) =>
+    `must be a whole number from ${min} to ${max}, got ${show(iss.input)}`;
+  return z
+    .union(
+      [
+        z.number(),
+        z
+          .string()
+          .trim()
+          .regex(/^[+-]?\d+$/)
+          .transform(Number),
+      ],
+      { error },
+    )
+    .pipe(z.int({ error }).min(min, { error }).max(max, { error }));
 }
 
 /** A list given as a JSON array (cdk.json) or a comma-separated string (`-c subnetIds=a,b`). */
-function list(get: Lookup, key: ContextKey): string[] | undefined {
-  const v = get(key);
-  if (isBlank(v)) return undefined;
-  const items = Array.isArray(v) ? v : String(v).split(",");
-  const out = items.map((item) => String(item).trim()).filter((item) => item !== "");
-  return out.length > 0 ? out : undefined;
-}
+const list = <T extends z.ZodType>(item: T) =>
+  z.preprocess((v) => {
+    if (isBlank(v)) return undefined;
+    const items = (Array.isArray(v) ? v : String(v).split(",")).map((i) => String(i).trim()).filter(Boolean);
+    return items.length > 0 ? items : undefined;
+  }, z.array(item).optional());
 
 /** An object given as JSON (cdk.json) or a JSON string (`-c 'scheduleInput={"daysBack":7}'`). */
-function object(get: Lookup, key: ContextKey): Record<string, unknown> | undefined {
-  let v = get(key);
-  if (isBlank(v)) return undefined;
-  if (typeof v === "string") {
+const jsonObject = z.preprocess(
+  (v) => {
+    if (typeof v !== "string") return v;
     try {
-      v = JSON.parse(v);
+      return JSON.parse(v);
     } catch {
-      throw new ConfigError(key, `must be a JSON object, got ${v}`);
+      return v;
     }
-  }
-  if (typeof v !== "object" || v === null || Array.isArray(v)) {
-    throw new ConfigError(key, `must be a JSON object, got ${JSON.stringify(v)}`);
-  }
-  return v as Record<string, unknown>;
-}
+  },
+  z.record(z.string(), z.unknown(), { error: (iss) => `must be a JSON object, got ${show(iss.input)}` }),
+);
 
-function oneOf<T extends string>(get: Lookup, key: ContextKey, allowed: readonly T[], fallback: T): T {
-  const v = str(get, key) ?? fallback;
-  if (!(allowed as readonly string[]).includes(v)) {
-    throw new ConfigError(key, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`);
-  }
-  return v as T;
-}
+const oneOf = <const T extends readonly [string, ...string[]]>(allowed: T) =>
+  text.pipe(
+    z.enum(allowed, { error: (iss) => `must be one of ${allowed.join(", ")}, got ${show(iss.input)}` }),
+  );
 
-const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
-const SCHEDULE = /^(rate|cron|at)\(.+\)$/;
-const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const matching = (pattern: RegExp, what: string) =>
+  text.regex(pattern, { error: (iss) => `is not ${what}: ${iss.input}` });
+
+const awsId = (prefix: string) => new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`);
+const timeZone = text.refine(isTimeZone, { error: (iss) => `is not an IANA time zone: ${iss.input}` });
 const VALID_RETENTIONS = Object.values(RetentionDays).filter(
   (v): v is RetentionDays => typeof v === "number",
 );
 
-function timeZone(get: Lookup, key: ContextKey, fallback: string): string {
-  const zone = str(get, key) ?? fallback;
-  if (!isTimeZone(zone)) throw new ConfigError(key, `is not an IANA time zone: ${zone}`);
-  return zone;
-}
+const ContextSchema = z
+  .object({
+    envName: context(
+      text
+        .regex(/^[a-z][a-z0-9-]{0,19}$/, {
+          error: "must be 1-20 lower-case letters, digits or hyphens, starting with a letter",
+        })
+        .default(DEFAULTS.envName),
+    ),
+    dbSecretName: context(text.optional()),
+    dbSecretArn: context(
+      matching(
+        /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
+        "a Secrets Manager secret ARN",
+      ).optional(),
+    ),
+    vpcId: context(matching(awsId("vpc"), "a VPC id").optional()),
+    subnetIds: list(matching(awsId("subnet"), "a subnet id")),
+    securityGroupId: list(matching(awsId("sg"), "a security group id")),
+    scheduleExpression: context(
+      text
+        .regex(/^(rate|cron|at)\(.+\)$/, {
+          error: (iss) => `must be rate(...), cron(...) or at(...), got ${iss.input}`,
+        })
+        .default(DEFAULTS.scheduleExpression),
+    ),
+    scheduleTimeZone: context(timeZone.default(DEFAULTS.scheduleTimeZone)),
+    scheduleInput: context(
+      jsonObject
+        // The handler's own schema: a typo in cdk.json fails here, not in every scheduled run.
+        .superRefine((input, ctx) => {
+          try {
+            parseRunParameters(input);
+          } catch (error) {
+            ctx.addIssue({ code: "custom", message: (error as Error).message });
+          }
+        })
+        .default(() => ({ ...DEFAULTS.scheduleInput })),
+    ),
+    scheduleEnabled: context(
+      z
+        .union([z.boolean(), z.stringbool({ truthy: ["true"], falsy: ["false"] })], {
+          error: (iss) => `must be true or false, got ${show(iss.input)}`,
+        })
+        .default(DEFAULTS.scheduleEnabled),
+    ),
+    outputPrefix: context(
+      text
+        .transform((prefix) => prefix.replace(/^\/+|\/+$/g, ""))
+        .pipe(
+          z.string().regex(/^[A-Za-z0-9!_.*'()/-]+$/, {
+            error: (iss) => `must be a plain S3 key prefix, got ${show(iss.input)}`,
+          }),
+        )
+        .default(DEFAULTS.outputPrefix),
+    ),
+    outputRetentionDays: context(wholeNumber(1, 3650).default(DEFAULTS.outputRetentionDays)),
+    logRetentionDays: context(
+      wholeNumber(1, 3653)
+        .pipe(z.literal(VALID_RETENTIONS, { error: `must be one of ${VALID_RETENTIONS.join(", ")}` }))
+        .default(DEFAULTS.logRetentionDays),
+    ),
+    alarmEmail: context(
+      text.pipe(z.email({ error: (iss) => `is not an e-mail address: ${iss.input}` })).optional(),
+    ),
+    reservedConcurrency: context(wholeNumber(0, 1000).default(DEFAULTS.reservedConcurrency)),
+    metricsNamespace: context(
+      matching(/^(?!AWS\/)[A-Za-z0-9._#:/-]{1,255}$/, "a valid custom CloudWatch namespace").default(
+        DEFAULTS.metricsNamespace,
+      ),
+    ),
+    // The key's name before it matched the job's `POWERTOOLS_METRICS_NAMESPACE` (one name per concept).
+    // CDK ignores unknown context, so an old `-c metricNamespace=...` would silently deploy to the default
+    // namespace: refuse it instead.
+    metricNamespace: context(z.undefined({ error: "was renamed metricsNamespace" })),
+    serviceName: context(text.default(DEFAULTS.serviceName)),
+    reportTimeZone: context(timeZone.default(DEFAULTS.reportTimeZone)),
+    dbSslMode: context(oneOf(["verify-full", "require", "disable"]).default(DEFAULTS.dbSslMode)),
+    logLevel: context(
+      oneOf(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "SILENT"]).default(DEFAULTS.logLevel),
+    ),
+    gapView: context(text.optional()),
+    claimsView: context(text.optional()),
+    achievedView: context(text.optional()),
+    paymentCalcView: context(text.optional()),
+    tripsTable: context(text.optional()),
+    gapStatuses: list(text),
+    stillMissingPeriods: context(wholeNumber(1, 24).default(DEFAULTS.stillMissingPeriods)),
+    amountStillMissingThreshold: context(
+      wholeNumber(0, 100_000_000).default(DEFAULTS.amountStillMissingThreshold),
+    ),
+    noRunHours: context(wholeNumber(1, 24).default(DEFAULTS.noRunHours)),
+  })
+  .superRefine((c, ctx) => {
+    const missing = (path: ContextKey, message: string) =>
+      ctx.addIssue({ code: "custom", path: [path], message });
+    if (c.dbSecretArn === undefined && c.dbSecretName === undefined) {
+      missing("dbSecretName", "give the database secret: -c dbSecretName=NAME or -c dbSecretArn=ARN");
+    }
+    if (c.vpcId !== undefined && c.subnetIds === undefined) {
+      missing("subnetIds", "is required when vpcId is given");
+    }
+    if (c.vpcId === undefined && (c.subnetIds !== undefined || c.securityGroupId !== undefined)) {
+      missing("vpcId", "is required when subnetIds or securityGroupId is given");
+    }
+  });
+
+/** Every context key the stack reads (anything else in `-c` is ignored by CDK). */
+const CONTEXT_KEYS = Object.keys(ContextSchema.shape) as ContextKey[];
+export type ContextKey = keyof z.input<typeof ContextSchema>;
+
+const OBJECT_NAME_KEYS: readonly ObjectNameKey[] = [
+  "gapView",
+  "claimsView",
+  "achievedView",
+  "paymentCalcView",
+  "tripsTable",
+];
+
+type Lookup = (key: ContextKey) => unknown;
 
 /**
  * Reads and validates the configuration. `get` is `node.tryGetContext` (or a map in tests). The database
  * secret is the only setting without a usable default: `dbSecretArn` wins over `dbSecretName` when both are
- * given (cdk.json carries a default name so that a bare `cdk synth` works).
+ * given (cdk.json carries a default name so that a bare `cdk synth` works). The first problem found fails,
+ * naming its key.
  */
 export function configFromContext(get: Lookup): ReconcileConfig {
-  const envName = str(get, "envName") ?? DEFAULTS.envName;
-  if (!/^[a-z][a-z0-9-]{0,19}$/.test(envName)) {
-    throw new ConfigError(
-      "envName",
-      "must be 1-20 lower-case letters, digits or hyphens, starting with a letter",
-    );
+  const parsed = ContextSchema.safeParse(Object.fromEntries(CONTEXT_KEYS.map((key) => [key, get(key)])));
+  if (!parsed.success) {
+    const [issue] = parsed.error.issues as [z.core.$ZodIssue];
+    throw new ConfigError(String(issue.path[0]), issue.message);
   }
-
-  const arn = str(get, "dbSecretArn");
-  const name = str(get, "dbSecretName");
-  if (arn !== undefined && !SECRET_ARN.test(arn)) {
-    throw new ConfigError("dbSecretArn", `is not a Secrets Manager secret ARN: ${arn}`);
-  }
-  if (arn === undefined && name === undefined) {
-    throw new ConfigError(
-      "dbSecretName",
-      "give the database secret: -c dbSecretName=NAME or -c dbSecretArn=ARN",
-    );
-  }
-  const dbSecret: ReconcileConfig["dbSecret"] =
-    arn !== undefined ? { kind: "arn", arn } : { kind: "name", name: name as string };
-
-  const vpcId = str(get, "vpcId");
-  const subnetIds = list(get, "subnetIds");
-  const securityGroupIds = list(get, "securityGroupId");
-  let vpc: ReconcileConfig["vpc"];
-  if (vpcId !== undefined) {
-    if (!/^vpc-([0-9a-f]{8}|[0-9a-f]{17})$/.test(vpcId))
-      throw new ConfigError("vpcId", `is not a VPC id: ${vpcId}`);
-    if (subnetIds === undefined) throw new ConfigError("subnetIds", "is required when vpcId is given");
-    for (const id of subnetIds) {
-      if (!/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/.test(id))
-        throw new ConfigError("subnetIds", `is not a subnet id: ${id}`);
-    }
-    for (const id of securityGroupIds ?? []) {
-      if (!/^sg-([0-9a-f]{8}|[0-9a-f]{17})$/.test(id))
-        throw new ConfigError("securityGroupId", `is not a security group id: ${id}`);
-    }
-    vpc = { vpcId, subnetIds, ...(securityGroupIds ? { securityGroupIds } : {}) };
-  } else if (subnetIds !== undefined || securityGroupIds !== undefined) {
-    throw new ConfigError("vpcId", "is required when subnetIds or securityGroupId is given");
-  }
-
-  const expression = str(get, "scheduleExpression") ?? DEFAULTS.scheduleExpression;
-  if (!SCHEDULE.test(expression)) {
-    throw new ConfigError("scheduleExpression", `must be rate(...), cron(...) or at(...), got ${expression}`);
-  }
-  const input = object(get, "scheduleInput") ?? { ...DEFAULTS.scheduleInput };
-  try {
-    // The handler's own schema: a typo in cdk.json fails here, not in every scheduled run.
-    parseRunParameters(input);
-  } catch (error) {
-    throw new ConfigError("scheduleInput", (error as Error).message);
-  }
-
-  const alarmEmail = str(get, "alarmEmail");
-  if (alarmEmail !== undefined && !EMAIL.test(alarmEmail)) {
-    throw new ConfigError("alarmEmail", `is not an e-mail address: ${alarmEmail}`);
-  }
-
-  const logRetentionDays = int(get, "logRetentionDays", DEFAULTS.logRetentionDays, 1, 3653);
-  if (!VALID_RETENTIONS.includes(logRetentionDays)) {
-    throw new ConfigError("logRetentionDays", `must be one of ${VALID_RETENTIONS.join(", ")}`);
-  }
-
-  const outputPrefix = (str(get, "outputPrefix") ?? DEFAULTS.outputPrefix).replace(/^\/+|\/+$/g, "");
-  if (!/^[A-Za-z0-9!_.*'()/-]+$/.test(outputPrefix)) {
-    throw new ConfigError(
-      "outputPrefix",
-      `must be a plain S3 key prefix, got ${JSON.stringify(outputPrefix)}`,
-    );
-  }
-
-  const metricNamespace = str(get, "metricNamespace") ?? DEFAULT_METRICS_NAMESPACE;
-  if (!/^[A-Za-z0-9._#:/-]{1,255}$/.test(metricNamespace) || metricNamespace.startsWith("AWS/")) {
-    throw new ConfigError(
-      "metricNamespace",
-      `is not a valid custom CloudWatch namespace: ${metricNamespace}`,
-    );
-  }
-
+  const c = parsed.data;
   const objectNames: ReconcileConfig["objectNames"] = {};
   for (const key of OBJECT_NAME_KEYS) {
-    const value = str(get, key);
+    const value = c[key];
     if (value !== undefined) objectNames[key] = value;
   }
-
-  const gapStatuses = list(get, "gapStatuses");
   return {
-    envName,
-    dbSecret,
-    ...(vpc ? { vpc } : {}),
+    envName: c.envName,
+    dbSecret:
+      c.dbSecretArn !== undefined
+        ? { kind: "arn", arn: c.dbSecretArn }
+        : { kind: "name", name: c.dbSecretName as string },
+    ...(c.vpcId !== undefined && c.subnetIds !== undefined
+      ? {
+          vpc: {
+            vpcId: c.vpcId,
+            subnetIds: c.subnetIds,
+            ...(c.securityGroupId ? { securityGroupIds: c.securityGroupId } : {}),
+          },
+        }
+      : {}),
     schedule: {
-      expression,
-      timeZone: timeZone(get, "scheduleTimeZone", DEFAULTS.scheduleTimeZone),
-      input,
-      enabled: bool(get, "scheduleEnabled", true),
+      expression: c.scheduleExpression,
+      timeZone: c.scheduleTimeZone,
+      input: c.scheduleInput,
+      enabled: c.scheduleEnabled,
     },
-    outputPrefix,
-    outputRetentionDays: int(get, "outputRetentionDays", DEFAULTS.outputRetentionDays, 1, 3650),
-    logRetention: logRetentionDays as RetentionDays,
-    ...(alarmEmail ? { alarmEmail } : {}),
-    metricNamespace,
-    serviceName: str(get, "serviceName") ?? DEFAULT_SERVICE_NAME,
-    reportTimeZone: timeZone(get, "reportTimeZone", DEFAULTS.reportTimeZone),
-    dbSslMode: oneOf(get, "dbSslMode", ["verify-full", "require", "disable"] as const, DEFAULTS.dbSslMode),
-    logLevel: oneOf(
-      get,
-      "logLevel",
-      ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "SILENT"] as const,
-      DEFAULTS.logLevel,
-    ),
+    outputPrefix: c.outputPrefix,
+    outputRetentionDays: c.outputRetentionDays,
+    logRetention: c.logRetentionDays,
+    ...(c.alarmEmail ? { alarmEmail: c.alarmEmail } : {}),
+    reservedConcurrency: c.reservedConcurrency,
+    metricsNamespace: c.metricsNamespace,
+    serviceName: c.serviceName,
+    reportTimeZone: c.reportTimeZone,
+    dbSslMode: c.dbSslMode,
+    logLevel: c.logLevel,
     objectNames,
-    ...(gapStatuses ? { gapStatuses } : {}),
+    ...(c.gapStatuses ? { gapStatuses: c.gapStatuses } : {}),
     alarms: {
-      stillMissingPeriods: int(get, "stillMissingPeriods", DEFAULTS.stillMissingPeriods, 1, 24),
-      amountStillMissingThreshold: int(
-        get,
-        "amountStillMissingThreshold",
-        DEFAULTS.amountStillMissingThreshold,
-        0,
-        100_000_000,
-      ),
-      noRunHours: int(get, "noRunHours", DEFAULTS.noRunHours, 1, 24),
+      stillMissingPeriods: c.stillMissingPeriods,
+      amountStillMissingThreshold: c.amountStillMissingThreshold,
+      noRunHours: c.noRunHours,
     },
   };
 }

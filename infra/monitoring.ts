@@ -14,9 +14,14 @@ export interface MonitoringProps {
   fn: lambda.IFunction;
   logGroup: logs.ILogGroup;
   topic: sns.ITopic;
-  metricNamespace: string;
+  metricsNamespace: string;
   serviceName: string;
   alarms: ReconcileConfig["alarms"];
+  /**
+   * Whether an enabled schedule runs the job. Without one, no run is expected, so there is no "no
+   * successful run" alarm (it would sit in ALARM for ever and hide a real one).
+   */
+  scheduleEnabled: boolean;
   /** Queues where failed invocations land (Lambda on-failure destination, the schedule's DLQ). */
   failureQueues: sqs.IQueue[];
 }
@@ -26,7 +31,7 @@ export interface MonitoringProps {
  * invocation) carries every metric as a field, plus `run_id`, `status` and, for a failed run, `error`.
  * Skipped runs carry only `RunSucceeded` and `DurationMs`; failed ones `RunSucceeded = 0`.
  */
-export const LAST_RUNS_QUERY = [
+const LAST_RUNS_QUERY = [
   `fields @timestamp, run_id, status, error, ${METRIC.gapsFound}, ${METRIC.resolvedAfterRefresh}, ${METRIC.stillMissing}, ${METRIC.amountStillMissing}, ${METRIC.refreshFailures}, ${METRIC.durationMs}`,
   `filter ispresent(${METRIC.runSucceeded})`,
   "sort @timestamp desc",
@@ -41,7 +46,9 @@ export class Monitoring extends Construct {
   readonly errorsAlarm: cloudwatch.Alarm;
   readonly stillMissingAlarm: cloudwatch.Alarm;
   readonly amountStillMissingAlarm: cloudwatch.Alarm;
-  readonly noSuccessfulRunAlarm: cloudwatch.Alarm;
+  readonly refreshFailuresAlarm: cloudwatch.Alarm;
+  /** Only when a schedule is enabled (see `MonitoringProps.scheduleEnabled`). */
+  readonly noSuccessfulRunAlarm: cloudwatch.Alarm | undefined;
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
@@ -49,7 +56,7 @@ export class Monitoring extends Construct {
     const hourly = Duration.hours(1);
     const jobMetric = (metricName: string, statistic: string, label: string) =>
       new cloudwatch.Metric({
-        namespace: props.metricNamespace,
+        namespace: props.metricsNamespace,
         metricName,
         dimensionsMap: { service: props.serviceName },
         statistic,
@@ -100,23 +107,38 @@ export class Monitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    const hours = props.alarms.noRunHours;
-    this.noSuccessfulRunAlarm = new cloudwatch.Alarm(this, "NoSuccessfulRun", {
-      alarmDescription: `No run completed (or was skipped behind another) in ${hours} hours: the schedule, the function or the database is down. Silence is a failure here.`,
-      metric: runSucceeded,
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: hours,
-      datapointsToAlarm: hours,
-      // No data point at all means no run: that is exactly what this alarm is for.
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    // A run that completes with a failed refresh is not a function error (contract.md §9.6): without this
+    // alarm a role that cannot refresh fails every hour in silence.
+    this.refreshFailuresAlarm = new cloudwatch.Alarm(this, "RefreshFailures", {
+      alarmDescription:
+        "A run could not refresh a materialized view (not permitted, a lock wait, a timeout or an error): its verdicts rest on stale data. The run's report and log name the view and the error.",
+      metric: refreshFailures,
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+
+    const hours = props.alarms.noRunHours;
+    this.noSuccessfulRunAlarm = props.scheduleEnabled
+      ? new cloudwatch.Alarm(this, "NoSuccessfulRun", {
+          alarmDescription: `No run completed (or was skipped behind another) in ${hours} hours: the schedule, the function or the database is down. Silence is a failure here.`,
+          metric: runSucceeded,
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          evaluationPeriods: hours,
+          datapointsToAlarm: hours,
+          // No data point at all means no run: that is exactly what this alarm is for.
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        })
+      : undefined;
 
     const alarms = [
       this.errorsAlarm,
       this.stillMissingAlarm,
       this.amountStillMissingAlarm,
-      this.noSuccessfulRunAlarm,
+      this.refreshFailuresAlarm,
+      ...(this.noSuccessfulRunAlarm ? [this.noSuccessfulRunAlarm] : []),
     ];
     const action = new SnsAction(props.topic);
     for (const alarm of alarms) {
@@ -146,7 +168,7 @@ export class Monitoring extends Construct {
     );
     this.dashboard.addWidgets(
       graph("Amount still missing (S/)", amount, { value: threshold, label: "alarm", color: "#d62728" }),
-      graph("Refresh failures", refreshFailures),
+      graph("Refresh failures", refreshFailures, { value: 0.5, label: "alarm", color: "#d62728" }),
       graph("Run duration (ms)", durationMs),
     );
     this.dashboard.addWidgets(

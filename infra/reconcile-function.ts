@@ -21,12 +21,12 @@ const BUNDLE_SCRIPT = fileURLToPath(new URL("../scripts/bundle-handler.ts", impo
 /**
  * The function's code: the handler bundled on this machine by `scripts/bundle-handler.ts` (the same
  * function the tests and the benchmark bundle with), in a child Node.js process because esbuild plugins
- * (the zod rewrite) need its asynchronous API, which CDK's synchronous bundling hook cannot await.
- * NodejsFunction cannot split a bundle (it always writes one `--outfile`). Docker is never used; the image
- * is only the fallback CDK requires a declaration of. The asset hash is the bundle's, so an unchanged
- * bundle is not uploaded again.
+ * (the zod rewrite, `infra/bundling.ts`) need its asynchronous API, which CDK's synchronous bundling hook
+ * cannot await; `NodejsFunction` runs the esbuild command line, which takes no plugins. Docker is never
+ * used; the image is only the fallback CDK requires a declaration of. The asset hash is the bundle's, so
+ * an unchanged bundle is not uploaded again.
  */
-export function handlerCode(): lambda.Code {
+function handlerCode(): lambda.Code {
   return lambda.Code.fromAsset(LAMBDA_SOURCES, {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
@@ -60,7 +60,7 @@ const OBJECT_NAME_ENV: Record<ObjectNameKey, string> = {
 
 export interface ReconcileFunctionProps {
   serviceName: string;
-  metricNamespace: string;
+  metricsNamespace: string;
   logLevel: string;
   reportTimeZone: string;
   logRetention: logs.RetentionDays;
@@ -70,13 +70,20 @@ export interface ReconcileFunctionProps {
   timeout?: Duration;
   /** @default 1024 MB (more memory is more CPU; runs are hourly, so the cost is small) */
   memorySize?: number;
+  /**
+   * Concurrent executions reserved for (and capped at) this function. 1 keeps runs from overlapping at
+   * the Lambda level; the job's advisory lock already keeps them apart in the database, so an account
+   * whose unreserved quota cannot spare one (it must keep 100) can do without it.
+   * @default none (also for 0): the account's unreserved pool
+   */
+  reservedConcurrency?: number;
   vpc?: { vpc: ec2.IVpc; subnets: ec2.ISubnet[]; securityGroups?: ec2.ISecurityGroup[] };
 }
 
 /**
  * The reconcile Lambda with its defaults fixed in one place: newest Node.js on arm64, an ESM bundle built
- * by the local esbuild (no Docker) with source maps, its own log group with retention, one concurrent run
- * at most, no automatic retries of asynchronous invocations (the schedule is the retry) and failures sent
+ * by the local esbuild (no Docker) with source maps, its own log group with retention, reserved
+ * concurrency when asked for, no automatic retries of asynchronous invocations (the schedule is the retry) and failures sent
  * to a queue. Each `bind*` method sets an environment variable and the IAM grant it needs in one call, so
  * the two cannot drift apart.
  */
@@ -118,9 +125,9 @@ export class ReconcileFunction extends Construct {
       memorySize: props.memorySize ?? 1024,
       role: this.role,
       logGroup: this.logGroup,
-      // Runs never overlap: a second invocation is throttled (async: queued and retried by Lambda;
-      // sync: TooManyRequestsException). The job's advisory lock guards the database side as well.
-      reservedConcurrentExecutions: 1,
+      // With 1, runs never overlap: a second invocation is throttled (async: queued and retried by Lambda;
+      // sync: TooManyRequestsException). Without, the second one's advisory lock makes it `skipped`.
+      ...(props.reservedConcurrency ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       retryAttempts: 0,
       maxEventAge: Duration.hours(1),
       onFailure: new SqsDestination(props.onFailure),
@@ -133,7 +140,7 @@ export class ReconcileFunction extends Construct {
         : {}),
       environment: {
         [ENV.serviceName]: props.serviceName,
-        [ENV.metricsNamespace]: props.metricNamespace,
+        [ENV.metricsNamespace]: props.metricsNamespace,
         [ENV.logLevel]: props.logLevel,
         [ENV.timeZone]: props.reportTimeZone,
         NODE_OPTIONS: "--enable-source-maps",

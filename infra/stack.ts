@@ -150,10 +150,11 @@ export class ReconcileStack extends Stack {
     // --- The function, bound to what it reads and writes.
     this.job = new ReconcileFunction(this, "Reconcile", {
       serviceName: config.serviceName,
-      metricNamespace: config.metricNamespace,
+      metricsNamespace: config.metricsNamespace,
       logLevel: config.logLevel,
       reportTimeZone: config.reportTimeZone,
       logRetention: config.logRetention,
+      reservedConcurrency: config.reservedConcurrency,
       onFailure: this.failedRunsQueue,
       ...(placement ? { vpc: placement } : {}),
     });
@@ -210,9 +211,10 @@ export class ReconcileStack extends Stack {
       fn: this.job.function,
       logGroup: this.job.logGroup,
       topic: this.topic,
-      metricNamespace: config.metricNamespace,
+      metricsNamespace: config.metricsNamespace,
       serviceName: config.serviceName,
       alarms: config.alarms,
+      scheduleEnabled: config.schedule.enabled,
       failureQueues: [this.failedRunsQueue, this.scheduleDeadLetterQueue],
     });
 

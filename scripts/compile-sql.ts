@@ -3,7 +3,9 @@
  * reads SQL files at run time (the Lambda bundle and the test harness import a plain module):
  * `sql/reference/NNN_*.sql` into `reference/schema.generated.ts`, and `sql/deployment/NNN_*.sql` (plus the
  * claims view's two states in `sql/deployment/states/*.sql`) into `reference/deployment-schema.generated.ts`.
- * Run with `npm run build:sql`; unit tests fail when a generated module and its files drift apart.
+ * `npm run build:sql` writes them; `npm run check:sql` (`--check`, the first step of `npm test`) writes
+ * nothing and fails when a committed module is stale, as do unit tests, so CI checks the files it was
+ * given instead of regenerating them first.
  */
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -87,7 +89,35 @@ ${states}
 `;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+/** Why `output` is not `expected` (`undefined` when it is): never writes, so the check can fail. */
+async function drift(output: string, expected: string, source: string): Promise<string | undefined> {
+  const actual = await readFile(output, "utf8").catch(() => undefined);
+  if (actual === expected) return undefined;
+  const why = actual === undefined ? "is missing" : `differs from ${source}`;
+  return `${output} ${why}: run \`npm run build:sql\` and commit the result`;
+}
+
+/** The reference module's drift from the SQL in `dir` (the drift check of `npm test`). */
+export async function staleness(dir = SQL_DIR, output = OUTPUT): Promise<string | undefined> {
+  return drift(output, render(await readMigrations(dir)), `${dir}/*.sql`);
+}
+
+/** The deployment module's drift from `sql/deployment/`. */
+export async function deploymentStaleness(output = DEPLOYMENT_OUTPUT): Promise<string | undefined> {
+  return drift(output, renderDeployment(await readDeployment()), `${DEPLOYMENT_SQL_DIR}/**/*.sql`);
+}
+
+if (
+  process.argv[1] &&
+  fileURLToPath(import.meta.url) === process.argv[1] &&
+  process.argv.includes("--check")
+) {
+  for (const stale of [await staleness(), await deploymentStaleness()]) {
+    if (stale === undefined) continue;
+    console.error(stale);
+    process.exitCode = 1;
+  }
+} else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const migrations = await readMigrations();
   await writeFile(OUTPUT, render(migrations));
   console.log(`wrote ${OUTPUT} (${migrations.length} migrations)`);

@@ -6,8 +6,9 @@
  * Module load (the cold start's init phase) evaluates only what a bare Powertools handler needs: middy,
  * the logger, the metrics and their middleware, plus the error classes and the variable names. Everything
  * heavier (zod and the configuration schema, the Powertools parser, pg, the Secrets Manager and S3 SDK
- * clients, the reconcile core) is a dynamic `import()`: the split bundle (`infra/bundling.ts`) puts each in
- * its own chunk, read and evaluated on the first invocation that needs it and then kept for the container.
+ * clients, the reconcile core) is a dynamic `import()`: inside the one-file bundle (`infra/bundling.ts`)
+ * esbuild keeps each such module lazy, evaluated on the first invocation that needs it and then kept for
+ * the container.
  *
  * Per container, on first use: configuration read and checked (a `ConfigurationError` is kept and thrown
  * by every invocation), the database pool, the cached secret and the S3 client. Per invocation: parse the

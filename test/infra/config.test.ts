@@ -19,10 +19,11 @@ describe("configFromContext", () => {
       },
       outputPrefix: "reports",
       outputRetentionDays: 90,
-      metricNamespace: "ReconcileCabinetClaims14d",
+      metricsNamespace: "ReconcileCabinetClaims14d",
       serviceName: "reconcile-cabinet-claims-14d",
       dbSslMode: "verify-full",
       alarms: { stillMissingPeriods: 3, amountStillMissingThreshold: 5000, noRunHours: 2 },
+      reservedConcurrency: 1,
     });
     expect(config.vpc).toBeUndefined();
     expect(config.alarmEmail).toBeUndefined();
@@ -50,6 +51,12 @@ describe("configFromContext", () => {
     expect(config.objectNames).toEqual({ gapView: "ops.my_gap_view" });
   });
 
+  it("reserves one concurrent execution unless told otherwise; 0 reserves none", () => {
+    expect(from(base).reservedConcurrency).toBe(1);
+    expect(from({ ...base, reservedConcurrency: "0" }).reservedConcurrency).toBe(0);
+    expect(from({ ...base, reservedConcurrency: 5 }).reservedConcurrency).toBe(5);
+  });
+
   it("prefers the secret ARN over cdk.json's default name", () => {
     const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbC123";
     expect(from({ ...CDK_JSON_CONTEXT, dbSecretArn: arn }).dbSecret).toEqual({ kind: "arn", arn });
@@ -71,8 +78,14 @@ describe("configFromContext", () => {
     [{ ...base, outputRetentionDays: "0" }, /outputRetentionDays.*from 1 to 3650/],
     [{ ...base, alarmEmail: "ops" }, /alarmEmail.*not an e-mail/],
     [{ ...base, dbSslMode: "prefer" }, /dbSslMode.*verify-full, require, disable/],
-    [{ ...base, metricNamespace: "AWS/Lambda" }, /metricNamespace/],
+    [
+      { ...base, metricsNamespace: "AWS/Lambda" },
+      /metricsNamespace.*not a valid custom CloudWatch namespace/,
+    ],
+    [{ ...base, metricNamespace: "Ops" }, /metricNamespace.*renamed metricsNamespace/],
     [{ ...base, envName: "Prod_1" }, /envName/],
+    [{ ...base, reservedConcurrency: "-1" }, /reservedConcurrency.*from 0 to 1000/],
+    [{ ...base, reservedConcurrency: "one" }, /reservedConcurrency.*whole number/],
   ])("rejects %j naming the key", (context, message) => {
     expect(() => from(context)).toThrow(message);
   });

@@ -4,6 +4,13 @@ import { Template } from "aws-cdk-lib/assertions";
 import { type ContextKey, configFromContext } from "../../infra/config.js";
 import { ReconcileStack } from "../../infra/stack.js";
 
+/**
+ * Time for one synthesis on a busy 2-core machine. Synthesizing the stack takes 2-4 s idle; under load it
+ * was 8-40 s (the first in a worker also loads aws-cdk-lib, and the default stack bundles the handler
+ * in a child process). Given where a synthesis runs (a `beforeAll` or a test), never as a global default.
+ */
+export const SYNTH_TIMEOUT_MS = 240_000;
+
 /** The context `cdk synth` sees: cdk.json's defaults and feature flags. */
 export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
   readFileSync(new URL("../../cdk.json", import.meta.url), "utf8"),

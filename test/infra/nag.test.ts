@@ -1,6 +1,6 @@
 import { AwsSolutionsChecks } from "cdk-nag";
 import { describe, expect, it } from "vitest";
-import { buildStack } from "./fixture.js";
+import { buildStack, SYNTH_TIMEOUT_MS } from "./fixture.js";
 
 /** Each unacknowledged finding as `rule at construct path`, so a failure says what to fix. */
 function findings(stack: Parameters<AwsSolutionsChecks["validateScope"]>[0]) {
@@ -10,7 +10,7 @@ function findings(stack: Parameters<AwsSolutionsChecks["validateScope"]>[0]) {
   );
 }
 
-describe("cdk-nag AwsSolutions", () => {
+describe("cdk-nag AwsSolutions", { timeout: SYNTH_TIMEOUT_MS }, () => {
   it("has no unacknowledged finding in the default stack", () => {
     const { stack } = buildStack({}, { bundle: false });
     expect(findings(stack)).toEqual([]);

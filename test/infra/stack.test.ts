@@ -13,6 +13,7 @@ import {
   resourcesOf,
   resourcesOfType,
   type Statement,
+  SYNTH_TIMEOUT_MS,
 } from "./fixture.js";
 
 // One synth (with the real esbuild bundle) for the whole file.
@@ -32,7 +33,7 @@ beforeAll(() => {
     dlq: logicalId(stack.scheduleDeadLetterQueue),
     topic: logicalId(stack.topic),
   };
-});
+}, SYNTH_TIMEOUT_MS);
 
 describe("schedule", () => {
   it("runs hourly in Lima time with the runbook's parameters", () => {
@@ -277,9 +278,20 @@ describe("alarms", () => {
     });
   });
 
+  it("fires on any refresh failure in a run (contract.md §9.6)", () => {
+    const alarm = alarmOn(METRIC.refreshFailures);
+    expect(metricOf(alarm)).toEqual(jobMetric("RefreshFailures", "Sum"));
+    expect(alarm).toMatchObject({
+      Threshold: 0,
+      ComparisonOperator: "GreaterThanThreshold",
+      EvaluationPeriods: 1,
+      TreatMissingData: "notBreaching",
+    });
+  });
+
   it("notify the encrypted topic on alarm and on recovery", () => {
     const alarms = resourcesOfType(template, "AWS::CloudWatch::Alarm");
-    expect(alarms).toHaveLength(4);
+    expect(alarms).toHaveLength(5);
     for (const [, { Properties }] of alarms) {
       expect(Properties.AlarmActions).toEqual([{ Ref: ids.topic }]);
       expect(Properties.OKActions).toEqual([{ Ref: ids.topic }]);
@@ -316,6 +328,14 @@ describe("dashboard", () => {
       );
     }
     expect(body).toContain("filter ispresent(RunSucceeded)");
+  });
+
+  it("shows the state of every alarm, the refresh failures one included", () => {
+    const body = JSON.parse(renderJoin(onlyResource(template, "AWS::CloudWatch::Dashboard").DashboardBody));
+    const status = body.widgets.find((w: Props) => w.properties.title === "Alarms");
+    const alarmIds = resourcesOfType(template, "AWS::CloudWatch::Alarm").map(([id]) => `<${id}.Arn>`);
+    expect([...status.properties.alarms].sort()).toEqual(alarmIds.sort());
+    expect(alarmIds.some((id) => id.startsWith("<MonitoringRefreshFailures"))).toBe(true);
   });
 });
 
@@ -410,7 +430,7 @@ describe("example state machine", () => {
   });
 });
 
-describe("variants from context", () => {
+describe("variants from context", { timeout: SYNTH_TIMEOUT_MS }, () => {
   it("imports a VPC, subnets and a security group by id, and a secret by ARN", () => {
     const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbC123";
     const { template: t } = buildStack(
@@ -450,6 +470,27 @@ describe("variants from context", () => {
     expect(props.State).toBe("DISABLED");
     expect(JSON.parse(props.Target.Input)).toEqual({ daysBack: 7, limit: 500, dryRun: true });
     t.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "ops@example.com" });
+  });
+
+  it("with the schedule disabled and reservedConcurrency 0: no 'no successful run' alarm, no reservation", () => {
+    // Prepare
+    const context = { scheduleEnabled: "false", reservedConcurrency: "0" };
+    // Act
+    const { template: t } = buildStack(context, { bundle: false });
+    // Assess
+    expect(onlyResource(t, "AWS::Scheduler::Schedule").State).toBe("DISABLED");
+    const alarmMetrics = resourcesOfType(t, "AWS::CloudWatch::Alarm").map(
+      ([, r]) => r.Properties.MetricName ?? r.Properties.Metrics?.[0]?.MetricStat?.Metric?.MetricName,
+    );
+    expect(alarmMetrics.sort()).toEqual(
+      ["AmountStillMissing", "Errors", "RefreshFailures", "StillMissing"].sort(),
+    );
+    expect(onlyResource(t, "AWS::Lambda::Function").ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  it("reserves the concurrency it is given", () => {
+    const { template: t } = buildStack({ reservedConcurrency: 3 }, { bundle: false });
+    expect(onlyResource(t, "AWS::Lambda::Function").ReservedConcurrentExecutions).toBe(3);
   });
 
   it("creates an egress-only security group when none is given", () => {

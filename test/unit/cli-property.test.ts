@@ -135,7 +135,8 @@ async function cli(argv: string[]) {
   return { code, stdout, stderr };
 }
 
-describe("CLI arguments, generated (fast-check)", () => {
+// Thousands of generated cases per test: 1-3 s on a loaded 2-core machine, past the 5 s default at worst.
+describe("CLI arguments, generated (fast-check)", { timeout: 30_000 }, () => {
   it(`runs ${RUNS} valid argument lists with exactly their values`, async () => {
     await fc.assert(
       fc.asyncProperty(validArgs, async ({ groups: argv, expected }) => {

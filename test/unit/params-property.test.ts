@@ -142,7 +142,8 @@ function outcome(fn: () => unknown): { value?: unknown; error?: unknown } {
   }
 }
 
-describe("parameters, generated (fast-check)", () => {
+// Thousands of generated cases per test: 1-3 s on a loaded 2-core machine, past the 5 s default at worst.
+describe("parameters, generated (fast-check)", { timeout: 30_000 }, () => {
   it(`accepts ${RUNS} valid events, camelCase or snake_case, with exactly their values`, () => {
     fc.assert(
       fc.property(validEvent, ({ event, expected }) => {

@@ -9,7 +9,8 @@ function oneLead(asOf: string, leadOffset: number, trips: TripSpec[]): Dataset {
   return singleLeadDataset({ asOf, leadOffset, trips });
 }
 
-describe("reference model", () => {
+// Building and modelling scale-1 datasets is pure CPU: 1-2 s idle, 7-15 s seen on a loaded 2-core machine.
+describe("reference model", { timeout: 120_000 }, () => {
   it("parses DD-MM-YYYY and YYYY-MM-DD, and gives null for impossible or foreign dates", () => {
     expect(parseDateFile("05-03-2025")).toEqual({ day: dayOf("2025-03-05"), dmy: true });
     expect(parseDateFile("2025-03-05")).toEqual({ day: dayOf("2025-03-05"), dmy: false });
