@@ -134,8 +134,7 @@ describe("errors in words", () => {
       try {
         const [lockWait, timeout] = await whileLocked(
           db().url,
-          "toy.gap_rows",
-          "ACCESS EXCLUSIVE",
+          "LOCK TABLE toy.gap_rows IN ACCESS EXCLUSIVE MODE",
           async () => {
             await reader.query("SET lock_timeout = '200ms'");
             const lockWait = await failureOf(() => reader.query("SELECT * FROM toy.v_gap"));

@@ -278,7 +278,9 @@ describe("credentials and secrets", () => {
       createHandler({ env: env({ DB_SECRET_ID: undefined, DATABASE_URL: bad.toString() }) }),
     );
     expect(down.error?.name).toBe("DatabaseUnavailableError");
-    expect(down.error?.message).toMatch(/^connect: connecting to 127\.0\.0\.1:1\/[^ ]+ failed: database unavailable: /);
+    expect(down.error?.message).toMatch(
+      /^connect: connecting to 127\.0\.0\.1:1\/[^ ]+ failed: database unavailable: /,
+    );
   });
 
   it("no log line, EMF document, S3 object, error message or stack, CLI output or report holds a password", () => {
