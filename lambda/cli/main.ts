@@ -114,6 +114,8 @@ function program(io: CliIo, choose: (chosen: Chosen) => void): Command {
       "Find cabinet 14-day milestone claims (M1/M5/M25) that should exist but do not, refresh the " +
         "materialized views they depend on (in dependency order), check again, and explain what remains.",
     )
+    // The run's options belong to the run: `reference load --database-url ...` gives the URL to the loader.
+    .enablePositionalOptions()
     // Set before the subcommands are added: they inherit both.
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: () => undefined });
