@@ -28,7 +28,7 @@ export class InputError extends ReconcileError {
  */
 export class ConfigurationError extends ReconcileError {}
 
-/** The database does not hold an object or column the job relies on (contract.md §2). */
+/** The database does not hold an object or column the job relies on (docs/contract.md §2). */
 export class ContractError extends ReconcileError {
   constructor(
     message: string,

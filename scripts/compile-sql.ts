@@ -89,7 +89,9 @@ ${states}
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (process.argv.includes("--help") || process.argv.includes("-h")) {
-    console.log("Usage: npm run build:sql\n\nWrites reference/schema.generated.ts from sql/reference/NNN_*.sql.");
+    console.log(
+      "Usage: npm run build:sql\n\nWrites reference/schema.generated.ts from sql/reference/NNN_*.sql.",
+    );
     process.exit(0);
   }
   const migrations = await readMigrations();

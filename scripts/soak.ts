@@ -111,7 +111,7 @@ export function countingSink(): { sink: ReportSink; seen: SeenRows } {
 }
 
 /**
- * The report's invariants (contract.md §5) against the rows the output received, as messages for the ones
+ * The report's invariants (docs/contract.md §5) against the rows the output received, as messages for the ones
  * that do not hold: metrics count verdicts, processed = should + already + invalid, amounts add up exactly.
  */
 export function checkInvariants(report: Report, seen: SeenRows, limit: number): string[] {
