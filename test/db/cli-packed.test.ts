@@ -72,6 +72,11 @@ describe("the packed CLI installed in an empty folder", () => {
     );
   }, 120_000);
 
+  it("in the checkout, `npm run reconcile -- --help` runs the CLI from source", async () => {
+    const { stdout } = await run("npm", ["run", "--silent", "reconcile", "--", "--help"], { cwd: ROOT });
+    expect(stdout).toMatch(/^Usage: reconcile-cabinet-claims-14d \[options\] \[command\]/);
+  }, 60_000);
+
   it("a bad flag: exit 2 and one line on stderr", async () => {
     const failure = await run(bin, ["--limit", "ten"], { cwd: dir, env: cleanEnv() }).then(
       () => undefined,
