@@ -5,7 +5,7 @@
  * holds anything else is refused unless `--force`, because the load empties tables of the same names.
  */
 import pg from "pg";
-import { ConfigurationError } from "../errors.js";
+import { asReconcileError, ConfigurationError } from "../errors.js";
 import { connectionFromUrl, probe } from "./connection.js";
 import { type CliIo, EXIT, NAME, type ReferenceLoadFlags } from "./main.js";
 
@@ -116,10 +116,27 @@ export async function referenceLoadCommand(
         flags.asOf ??
         (await client.query<{ d: string }>("SELECT to_char(CURRENT_DATE, 'YYYY-MM-DD') AS d")).rows[0]?.d ??
         "";
-      const loaded = await profile.load(client, { seed: flags.seed, scale: flags.scale, asOf });
+      // A failure while loading (no CREATE privilege, a migration changed since it was applied) says where.
+      const loaded = await profile
+        .load(client, { seed: flags.seed, scale: flags.scale, asOf })
+        .catch((error) => {
+          throw asReconcileError(error, {
+            phase: "reference load",
+            action: `loading the ${flags.profile} profile into`,
+            object: connection.target,
+          });
+        });
       if (flags.json) io.stdout(`${JSON.stringify({ target: connection.target, ...loaded }, null, 2)}\n`);
       else if (!flags.quiet) io.stdout(formatLoaded(connection.target, loaded));
       return EXIT.ok;
+    } catch (error) {
+      // A failure while loading (no privilege on a schema, a migration changed since it was applied) says
+      // where; the refusal above is already in the job's words and passes through.
+      throw asReconcileError(error, {
+        phase: "reference load",
+        action: `loading the ${flags.profile} profile into`,
+        object: connection.target,
+      });
     } finally {
       client.release();
     }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT, main } from "../../lambda/cli/main.js";
 import { withClient } from "../../reference/with-client.js";
 import { createEmptyDatabase, type EmptyDatabase } from "../support/empty-database.js";
+import { createLoginRole } from "../support/login-role.js";
 
 /** Small enough to load in a few seconds on a busy machine; every planted mode is still there. */
 const SCALE = "--scale=0.02";
@@ -115,5 +116,25 @@ describe("reference load", () => {
     const bad = await cli(["reference", "load", `--database-url=${occupied.url}`, "--profile=nope"]);
     expect(bad.code).toBe(EXIT.usage);
     expect(bad.stderr).toMatch(/--profile <name>' argument 'nope' is invalid/);
+  });
+
+  it("a role that may not create the schema: exit 1, one line naming the phase and the database", async () => {
+    const password = "load-test-password";
+    const role = await createLoginRole(occupied.url, password);
+    try {
+      const url = new URL(occupied.url);
+      url.username = role.name;
+      url.password = password;
+      const run = await cli(["reference", "load", `--database-url=${url}`, SCALE, "--force"]);
+      expect(run.code).toBe(EXIT.failed);
+      expect(run.stderr).toMatch(
+        new RegExp(
+          `^reconcile-cabinet-claims-14d: ReconcileError: reference load: loading the reference profile into [^ ]+/${occupied.name} failed: permission denied for [^\\n]+\\n$`,
+        ),
+      );
+      expect(run.stderr).not.toContain(password);
+    } finally {
+      await role.drop();
+    }
   });
 });
