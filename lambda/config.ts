@@ -1,7 +1,7 @@
 import type { ObjectNameOverrides } from "./params.js";
 
 /**
- * Names of the objects the job reads (contract.md §2). Defaults are the deployed names; every one can be
+ * Names of the objects the job reads (docs/contract.md §2). Defaults are the deployed names; every one can be
  * overridden (flag, environment, event field), because deployments name things differently.
  */
 export interface ObjectNames {

@@ -4,7 +4,7 @@ import type { RunParameters } from "./core/types.js";
 import { InputError } from "./errors.js";
 
 /**
- * Run parameters (contract.md §3), one schema for every caller: the CLI, a manual or scheduled Lambda
+ * Run parameters (docs/contract.md §3), one schema for every caller: the CLI, a manual or scheduled Lambda
  * invoke and a Step Functions task. camelCase fields; the runbook's snake_case spellings are accepted as
  * aliases. Unknown fields are rejected (a typo such as `dayBack` must not silently run with defaults).
  */
@@ -20,7 +20,7 @@ const isoDate = z.string().refine(isIsoDate, { message: "must be a date written 
 /** Optional fields also accept `null` (Step Functions passes nulls through). */
 const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((value) => value ?? null);
 
-/** Configurable object names (contract.md §2); each is `schema.name` or a bare name in `public`. */
+/** Configurable object names (docs/contract.md §2); each is `schema.name` or a bare name in `public`. */
 export const ObjectNamesSchema = z.strictObject({
   gapView: z.string().min(1).max(200).optional(),
   claimsView: z.string().min(1).max(200).optional(),

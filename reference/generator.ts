@@ -1,5 +1,5 @@
 /**
- * Deterministic generator of realistic reference data, with every failure mode of domain.md planted in
+ * Deterministic generator of realistic reference data, with every failure mode of docs/domain.md planted in
  * known numbers inside the default job window, and the ground truth of what the reconcile job must decide
  * for every gap row of that window.
  *
@@ -800,6 +800,14 @@ export function describeGroundTruth(t: GroundTruth): string {
 export { PLANTED_MODES };
 
 async function main(argv: string[]): Promise<void> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(
+      "Usage: npx tsx reference/generator.ts [--seed 1] [--scale 1] [--as-of YYYY-MM-DD] [--json]\n\n" +
+        "Prints the ground truth of the generated data; with DATABASE_URL set, also loads it there (into an\n" +
+        "already migrated reference schema). To create the schema too: reconcile-cabinet-claims-14d reference load.",
+    );
+    return;
+  }
   const arg = (name: string) => {
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1] : undefined;

@@ -2,7 +2,7 @@
  * An independent model of the reference schema, in plain TypeScript loops and maps: from a `Dataset` it
  * computes what the payment calculation, the canonical achieved view, the claims view (before and after
  * the claims MVs are refreshed) and the gap view must contain, and what the reconcile job must decide for
- * every gap row (contract.md §4). It is written from the rules in domain.md and sql/reference/README.md,
+ * every gap row (docs/contract.md §4). It is written from the rules in docs/domain.md and sql/reference/README.md,
  * not translated from the SQL, so that the differential test compares two implementations.
  */
 import type { Dataset, TripRow } from "./dataset.js";
@@ -427,7 +427,7 @@ type Look =
   | { kind: "SHOULD_EXIST" };
 
 /**
- * The job's decision for every gap row with `lead_date >= asOf - daysBack`, per contract.md §4, on this
+ * The job's decision for every gap row with `lead_date >= asOf - daysBack`, per docs/contract.md §4, on this
  * model's views. The first look checks, in order: driver present, lead date present, the claim already in
  * the claims view, canonical achieved, canonical achieved date inside [lead_date, lead_date + 14).
  */

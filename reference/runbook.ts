@@ -1,5 +1,5 @@
 /**
- * The original runbook's two validation queries (contract.md §8), verbatim: the reference schema must run
+ * The original runbook's two validation queries (docs/contract.md §8), verbatim: the reference schema must run
  * them unchanged.
  */
 export const RUNBOOK_QUERY_1 = `SELECT gap_reason, COUNT(*) AS count

@@ -73,11 +73,25 @@ export function measureImport(file: string, runs: number): number[] {
   return samples;
 }
 
+const HELP = `Usage: npm run bundle -- [--outdir DIR] [--measure N]
+
+Bundles the Lambda handler as the CDK stack does into DIR (default dist/handler/) and prints the sizes;
+with --measure N, also the import time of the bundle in N fresh node processes (median).
+`;
+
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { outdir: { type: "string" }, measure: { type: "string" } },
+    options: {
+      outdir: { type: "string" },
+      measure: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
   });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
   const runs = values.measure === undefined ? 0 : Number(values.measure);
   const b = await bundleHandler(values.outdir ? resolve(values.outdir) : DEFAULT_OUTDIR);
   const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;

@@ -107,17 +107,20 @@ export async function deploymentStaleness(output = DEPLOYMENT_OUTPUT): Promise<s
   return drift(output, renderDeployment(await readDeployment()), `${DEPLOYMENT_SQL_DIR}/**/*.sql`);
 }
 
-if (
-  process.argv[1] &&
-  fileURLToPath(import.meta.url) === process.argv[1] &&
-  process.argv.includes("--check")
-) {
+const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
+if (isMain && (process.argv.includes("--help") || process.argv.includes("-h"))) {
+  console.log(
+    "Usage: npm run build:sql [-- --check]\n\nWrites reference/schema.generated.ts and reference/deployment-schema.generated.ts\nfrom sql/reference/ and sql/deployment/; with --check, writes nothing and fails when either is stale.",
+  );
+  process.exit(0);
+}
+if (isMain && process.argv.includes("--check")) {
   for (const stale of [await staleness(), await deploymentStaleness()]) {
     if (stale === undefined) continue;
     console.error(stale);
     process.exitCode = 1;
   }
-} else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+} else if (isMain) {
   const migrations = await readMigrations();
   await writeFile(OUTPUT, render(migrations));
   console.log(`wrote ${OUTPUT} (${migrations.length} migrations)`);

@@ -111,7 +111,7 @@ export function countingSink(): { sink: ReportSink; seen: SeenRows } {
 }
 
 /**
- * The report's invariants (contract.md §5) against the rows the output received, as messages for the ones
+ * The report's invariants (docs/contract.md §5) against the rows the output received, as messages for the ones
  * that do not hold: metrics count verdicts, processed = should + already + invalid, amounts add up exactly.
  */
 export function checkInvariants(report: Report, seen: SeenRows, limit: number): string[] {
@@ -414,9 +414,18 @@ export function verdictOf(result: SoakResult): string[] {
   return problems;
 }
 
+const HELP = `Usage: npm run soak -- [--runs 200] [--scale 0.25] [--seed 11] [--as-of YYYY-MM-DD] [--quiet]
+
+Runs the job many times in one process against generated data while a background writer adds rows,
+checking every report's invariants, the server's sessions and the process's memory. Starts an embedded
+PostgreSQL unless DATABASE_URL names a migrated, empty database (its reference tables are truncated).
+Exits 1 if an invariant failed, a session leaked or the heap grew beyond noise.
+`;
+
 async function cli(): Promise<number> {
   const { values } = parseArgs({
     options: {
+      help: { type: "boolean", short: "h", default: false },
       runs: { type: "string", default: "200" },
       scale: { type: "string", default: "0.25" },
       seed: { type: "string", default: "11" },
@@ -424,6 +433,10 @@ async function cli(): Promise<number> {
       quiet: { type: "boolean", default: false },
     },
   });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
   const server = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres();
   let url = process.env.DATABASE_URL as string;
   if (server) {

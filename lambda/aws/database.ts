@@ -5,11 +5,12 @@
  */
 import pg from "pg";
 import {
+  asReconcileError,
   CredentialsError,
-  DatabaseUnavailableError,
   errorCode,
   isAuthenticationError,
   isConnectionError,
+  type ReconcileError,
 } from "../errors.js";
 import type { DatabaseSource, SslMode } from "./config.js";
 import type { DbCredentials, SecretCredentials } from "./credentials.js";
@@ -57,8 +58,9 @@ export class Database {
 
   /**
    * A pool whose credentials PostgreSQL has just accepted. Throws `CredentialsError` when the credentials
-   * are rejected (after one refetch of the secret) and `DatabaseUnavailableError` when the server cannot
-   * be reached.
+   * are rejected (after one refetch of the secret), `ConfigurationError` when the database or host does not
+   * exist or the server's certificate does not verify, and `DatabaseUnavailableError` only when the server
+   * cannot be reached (docs/errors.md).
    */
   async ready(): Promise<pg.Pool> {
     if (!this.#pool) await this.#build(false);
@@ -166,11 +168,9 @@ export class Database {
     }
   }
 
-  #unavailable(error: unknown): DatabaseUnavailableError {
-    const reason = error instanceof Error ? error.message : String(error);
-    return new DatabaseUnavailableError(`cannot connect to the database at ${this.#target}: ${reason}`, {
-      cause: error,
-    });
+  /** The error in the job's words, naming the phase and the target (docs/contract.md §9.9). */
+  #unavailable(error: unknown): ReconcileError {
+    return asReconcileError(error, { phase: "connect", action: "connecting to", object: this.#target });
   }
 }
 

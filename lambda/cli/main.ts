@@ -1,16 +1,14 @@
 /**
- * The CLI: the original runbook's flags over the same core the Lambda uses. Prints the human summary on
- * stdout; errors are one line on stderr (a stack trace only with --verbose). Exit codes: 0 completed or
- * skipped, 1 run failed, 2 bad input or configuration, 3 partial or a refresh failed.
+ * The CLI: the original runbook's flags over the same core the Lambda uses, plus `reference load`. The
+ * summary (or, with --json, the report) goes to stdout; warnings and errors go to stderr, errors as one
+ * line (a stack trace only with --verbose). Exit codes are in `EXIT` and docs/cli.md.
+ *
+ * This module only declares the commands: the run and the loader are imported when chosen, so that
+ * `--help` and a usage error start in a few tens of milliseconds (the bundle splits them into chunks).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import pg from "pg";
-import { DEFAULT_GAP_STATUSES, DEFAULT_OBJECTS, type ReconcileOptions } from "../config.js";
-import type { ReportSink } from "../core/types.js";
-import { ConfigurationError, InputError, ReconcileError } from "../errors.js";
-import { ReconcileCabinetClaims14d, type RunLogger } from "../reconcile.js";
-import { fileSink } from "../report/file-sink.js";
-import { formatSummary } from "./summary.js";
+import { DEFAULT_GAP_STATUSES, DEFAULT_OBJECTS } from "../config.js";
+import { ConfigurationError, CredentialsError, InputError, ReconcileError } from "../errors.js";
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -21,6 +19,20 @@ const defaultIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
 };
+
+export const NAME = "reconcile-cabinet-claims-14d";
+
+/** Exit codes (docs/contract.md §9.6, docs/cli.md). */
+export const EXIT = {
+  /** Completed with no refresh failure, or skipped because another run holds the lock. */
+  ok: 0,
+  /** The run failed (database, contract, source data...). */
+  failed: 1,
+  /** Bad input or configuration: a flag, the URL, the database name, the credentials. */
+  usage: 2,
+  /** Completed with refresh failures, or partial (time budget exhausted): look at the warnings. */
+  attention: 3,
+} as const;
 
 /** Flag of each run parameter, so a validation message names what the operator typed. */
 const FLAG: Readonly<Record<string, string>> = {
@@ -37,13 +49,78 @@ const integer = (flag: string) => (value: string) => {
   return Number(value);
 };
 
-function program(io: CliIo): Command {
-  return new Command()
-    .name("reconcile-cabinet-claims-14d")
+const positive = (flag: string) => (value: string) => {
+  const n = Number(value);
+  if (!/^\d*\.?\d+$/.test(value.trim()) || !(n > 0)) throw new InvalidArgumentError(`${flag} must be > 0`);
+  return n;
+};
+
+export interface RunFlags {
+  daysBack: number;
+  limit: number;
+  onlyGaps: boolean;
+  dryRun: boolean;
+  onlyMilestone?: number;
+  weekStart?: string;
+  forceRefresh: boolean;
+  refreshDependents: boolean;
+  asOf?: string;
+  outputJson?: string;
+  outputCsv?: string;
+  databaseUrl?: string;
+  gapView: string;
+  claimsView: string;
+  achievedView: string;
+  paymentCalcView: string;
+  tripsTable: string;
+  gapStatus: string;
+  timeZone: string;
+  refreshLockTimeout?: number;
+  refreshStatementTimeout?: number;
+  statementTimeout?: number;
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+}
+
+export interface ReferenceLoadFlags {
+  databaseUrl?: string;
+  profile: string;
+  seed: number;
+  scale: number;
+  asOf?: string;
+  timeZone: string;
+  force: boolean;
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+}
+
+const databaseUrlOption = () =>
+  new Option("--database-url <url>", "PostgreSQL connection string (postgresql://user:pw@host:5432/db)").env(
+    "DATABASE_URL",
+  );
+const timeZoneOption = () =>
+  new Option("--time-zone <zone>", "business time zone for CURRENT_DATE")
+    .env("REPORT_TIME_ZONE")
+    .default("America/Lima");
+
+type Chosen = { command: "run"; flags: RunFlags } | { command: "reference load"; flags: ReferenceLoadFlags };
+
+function program(io: CliIo, choose: (chosen: Chosen) => void): Command {
+  const root = new Command()
+    .name(NAME)
     .description(
       "Find cabinet 14-day milestone claims (M1/M5/M25) that should exist but do not, refresh the " +
         "materialized views they depend on (in dependency order), check again, and explain what remains.",
     )
+    // The run's options belong to the run: `reference load --database-url ...` gives the URL to the loader.
+    .enablePositionalOptions()
+    // Set before the subcommands are added: they inherit both.
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: () => undefined });
+
+  root
     .addOption(
       new Option("--days-back <n>", "only leads with lead_date >= as-of minus N days")
         .default(21)
@@ -55,7 +132,7 @@ function program(io: CliIo): Command {
         .argParser(integer("--limit")),
     )
     .option("--only-gaps", "only rows whose claim_status is a gap status", false)
-    .option("--dry-run", "analyse and show what would be refreshed; refresh nothing", false)
+    .option("--dry-run", "analyse and show what would be refreshed; refresh nothing, take no lock", false)
     .addOption(
       new Option("--only-milestone <m>", "one milestone: 1, 5 or 25").argParser(integer("--only-milestone")),
     )
@@ -68,7 +145,7 @@ function program(io: CliIo): Command {
     .option("--as-of <date>", "day the window is counted from (default: the database's CURRENT_DATE)")
     .option("--output-json <path>", "write the full report as JSON")
     .option("--output-csv <path>", "write one CSV line per analysed row")
-    .addOption(new Option("--database-url <url>", "PostgreSQL connection string").env("DATABASE_URL"))
+    .addOption(databaseUrlOption())
     .addOption(new Option("--gap-view <name>", "gap view").env("GAP_VIEW").default(DEFAULT_OBJECTS.gapView))
     .addOption(
       new Option("--claims-view <name>", "claims view")
@@ -95,11 +172,7 @@ function program(io: CliIo): Command {
         .env("GAP_STATUSES")
         .default(DEFAULT_GAP_STATUSES.join(",")),
     )
-    .addOption(
-      new Option("--time-zone <zone>", "business time zone for CURRENT_DATE")
-        .env("REPORT_TIME_ZONE")
-        .default("America/Lima"),
-    )
+    .addOption(timeZoneOption())
     .addOption(
       new Option("--refresh-lock-timeout <ms>", "lock_timeout of each refresh")
         .env("REFRESH_LOCK_TIMEOUT_MS")
@@ -115,148 +188,132 @@ function program(io: CliIo): Command {
         .env("STATEMENT_TIMEOUT_MS")
         .argParser(integer("--statement-timeout")),
     )
-    .option("--json", "print the report (without rows) as JSON instead of the summary", false)
+    .option("--json", "print the report (without rows) as JSON on stdout instead of the summary", false)
+    .option("--quiet", "print nothing on stdout; warnings and errors still go to stderr", false)
     .option("--verbose", "log phases to stderr and print stack traces on errors", false)
+    .action(function (this: Command) {
+      choose({ command: "run", flags: this.opts<RunFlags>() });
+    })
     .addHelpText(
       "after",
       `
-Exit codes: 0 completed or skipped (another run holds the lock), 1 failed, 2 bad input or
-configuration, 3 partial (time budget exhausted).
+Exit codes: 0 completed (no refresh failure) or skipped (another run holds the lock); 1 the run
+failed; 2 bad input or configuration (flags, URL, database name, credentials); 3 completed with
+refresh failures, or partial (time budget exhausted). Warnings and errors go to stderr.
+
+TLS: without sslmode in the URL, a server that is not on this machine must present a certificate
+that verifies (sslmode=disable is the explicit way out; sslrootcert= or NODE_EXTRA_CA_CERTS for a
+private CA).
 
 Examples:
   reconcile-cabinet-claims-14d --dry-run
   reconcile-cabinet-claims-14d --days-back 21 --limit 1000 --output-json out/report.json --output-csv out/report.csv
   reconcile-cabinet-claims-14d --only-milestone 5 --week-start 2026-11-16 --only-gaps
+  reconcile-cabinet-claims-14d reference load --database-url postgresql://me@localhost/reconcile_demo
 
-The connection string comes from --database-url or DATABASE_URL (never printed).`,
+The connection string comes from --database-url or DATABASE_URL (never printed). Details: docs/cli.md.`,
+    );
+
+  const reference = root
+    .command("reference")
+    .description("the reference schema and generated data (to try the job on your own PostgreSQL)");
+  reference
+    .command("load")
+    .description(
+      "create the reference schema in a database and fill it with generated data (idempotent: a second " +
+        "load replaces the data); refuses a database that holds other objects unless --force",
     )
-    .exitOverride()
-    .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: () => undefined });
-}
-
-interface Flags {
-  daysBack: number;
-  limit: number;
-  onlyGaps: boolean;
-  dryRun: boolean;
-  onlyMilestone?: number;
-  weekStart?: string;
-  forceRefresh: boolean;
-  refreshDependents: boolean;
-  asOf?: string;
-  outputJson?: string;
-  outputCsv?: string;
-  databaseUrl?: string;
-  gapView: string;
-  claimsView: string;
-  achievedView: string;
-  paymentCalcView: string;
-  tripsTable: string;
-  gapStatus: string;
-  timeZone: string;
-  refreshLockTimeout?: number;
-  refreshStatementTimeout?: number;
-  statementTimeout?: number;
-  json: boolean;
-  verbose: boolean;
+    .addOption(databaseUrlOption())
+    .addOption(
+      new Option("--profile <name>", "which views to build")
+        .choices(["reference", "deployment"])
+        .default("reference"),
+    )
+    .addOption(
+      new Option("--seed <n>", "random seed of the generated data").default(1).argParser(integer("--seed")),
+    )
+    .addOption(
+      new Option("--scale <s>", "data volume; 1 is about the deployment's size (126k drivers)")
+        .default(0.1)
+        .argParser(positive("--scale")),
+    )
+    .option("--as-of <date>", "the day the data is relative to (default: today in --time-zone)")
+    .addOption(timeZoneOption())
+    .option(
+      "--force",
+      "load even though the database holds other objects (same-named tables are emptied)",
+      false,
+    )
+    .option("--json", "print what was loaded as JSON on stdout", false)
+    .option("--quiet", "print nothing on stdout", false)
+    .option("--verbose", "print stack traces on errors", false)
+    .action(function (this: Command) {
+      choose({ command: "reference load", flags: this.opts<ReferenceLoadFlags>() });
+    })
+    .addHelpText(
+      "after",
+      `
+Example:
+  createdb reconcile_demo
+  reconcile-cabinet-claims-14d reference load --database-url postgresql://me@localhost/reconcile_demo
+  reconcile-cabinet-claims-14d --database-url postgresql://me@localhost/reconcile_demo --dry-run`,
+    );
+  return root;
 }
 
 export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
-  const cli = program(io);
-  let flags: Flags;
+  let chosen: Chosen | undefined;
   try {
-    cli.parse([...argv], { from: "user" });
-    flags = cli.opts<Flags>();
+    await program(io, (c) => {
+      chosen = c;
+    }).parseAsync([...argv], { from: "user" });
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;
-      io.stderr(`reconcile-cabinet-claims-14d: ${error.message.replace(/^error: /, "")}\n`);
-      return 2;
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return EXIT.ok;
+      // `help` as a command (or no subcommand for `reference`) prints help and "exits" 0 or 1.
+      if (error.code === "commander.help") return EXIT.ok;
+      io.stderr(`${NAME}: ${error.message.replace(/^error: /, "")}\n`);
+      return EXIT.usage;
     }
     throw error;
   }
-
-  if (!flags.databaseUrl) {
-    io.stderr("reconcile-cabinet-claims-14d: no database: pass --database-url or set DATABASE_URL\n");
-    return 2;
-  }
-  const options: ReconcileOptions = {
-    objects: {
-      gapView: flags.gapView,
-      claimsView: flags.claimsView,
-      achievedView: flags.achievedView,
-      paymentCalcView: flags.paymentCalcView,
-      tripsTable: flags.tripsTable,
-    },
-    gapStatuses: flags.gapStatus
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean),
-    timeZone: flags.timeZone,
-    refreshLockTimeoutMs: flags.refreshLockTimeout,
-    refreshStatementTimeoutMs: flags.refreshStatementTimeout,
-    statementTimeoutMs: flags.statementTimeout,
-  };
-  const params = {
-    daysBack: flags.daysBack,
-    limit: flags.limit,
-    onlyGaps: flags.onlyGaps,
-    dryRun: flags.dryRun,
-    onlyMilestone: flags.onlyMilestone ?? null,
-    weekStart: flags.weekStart ?? null,
-    forceRefresh: flags.forceRefresh,
-    refreshDependents: flags.refreshDependents,
-    asOf: flags.asOf ?? null,
-  };
-  const sinks: ReportSink[] = [];
-  const outputs: string[] = [];
-  if (flags.outputJson) {
-    sinks.push(fileSink(flags.outputJson, "json"));
-    outputs.push(flags.outputJson);
-  }
-  if (flags.outputCsv) {
-    sinks.push(fileSink(flags.outputCsv, "csv"));
-    outputs.push(flags.outputCsv);
-  }
-  const logger: RunLogger | undefined = flags.verbose
-    ? {
-        info: (message, extra) =>
-          io.stderr(`${new Date().toISOString()} ${message} ${extra ? JSON.stringify(extra) : ""}\n`),
-        warn: (message, extra) =>
-          io.stderr(`${new Date().toISOString()} WARN ${message} ${extra ? JSON.stringify(extra) : ""}\n`),
-      }
-    : undefined;
-
-  const pool = new pg.Pool({ connectionString: flags.databaseUrl, max: 2, connectionTimeoutMillis: 15_000 });
-  // An idle client that dies (server restart) must not crash the process with an unhandled 'error'.
-  pool.on("error", () => undefined);
+  if (!chosen) return EXIT.usage;
+  const verbose = chosen.flags.verbose;
   try {
-    const report = await new ReconcileCabinetClaims14d(pool, options).runReconcile(params, {
-      sinks,
-      collectRows: false,
-      logger,
-    });
-    if (flags.json) {
-      io.stdout(`${JSON.stringify(report, null, 2)}\n`);
-      for (const warning of report.warnings) io.stderr(`WARNING: ${warning}\n`);
-    } else io.stdout(formatSummary(report, outputs));
-    // 3: the run did not finish its work (partial), or a refresh failed (docs/contract.md §9.6): an
-    // operator's cron must see both, since the report alone would look like a normal day.
-    return report.status === "partial" || report.metrics.refresh_failures > 0 ? 3 : 0;
+    if (!chosen.flags.databaseUrl) {
+      throw new ConfigurationError("no database: pass --database-url or set DATABASE_URL");
+    }
+    if (chosen.command === "run") {
+      const { runCommand } = await import("./run.js");
+      return await runCommand(chosen.flags, chosen.flags.databaseUrl, io);
+    }
+    const { referenceLoadCommand } = await import("./reference-load.js");
+    return await referenceLoadCommand(chosen.flags, chosen.flags.databaseUrl, io);
   } catch (error) {
-    io.stderr(`reconcile-cabinet-claims-14d: ${describe(error)}\n`);
-    if (flags.verbose && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
-    return error instanceof InputError || error instanceof ConfigurationError ? 2 : 1;
-  } finally {
-    await pool.end().catch(() => undefined);
+    io.stderr(`${NAME}: ${describe(error)}\n`);
+    if (verbose && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+    return exitCodeOf(error);
   }
 }
 
+/** 2 for what a person must fix before trying again (input, configuration, credentials); 1 otherwise. */
+export function exitCodeOf(error: unknown): number {
+  return error instanceof InputError ||
+    error instanceof ConfigurationError ||
+    error instanceof CredentialsError
+    ? EXIT.usage
+    : EXIT.failed;
+}
+
 /** One line: the error's name and message, with run parameters renamed to the flags the operator typed. */
-function describe(error: unknown): string {
+export function describe(error: unknown): string {
   if (error instanceof InputError && error.issues.length > 0) {
     return `InputError: ${error.issues.map((i) => `${FLAG[i.field] ?? i.field} ${i.message}`).join("; ")}`;
   }
-  if (error instanceof ReconcileError) return `${error.name}: ${error.message}`;
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const line =
+    error instanceof ReconcileError || error instanceof Error
+      ? `${error.name}: ${error.message}`
+      : String(error);
+  // One line, whatever PostgreSQL or a library put in the message.
+  return line.replace(/\s*\n\s*/g, " ");
 }

@@ -1,6 +1,7 @@
 /**
  * The human summary printed on stdout: what ran, how long each phase took, the metrics table and where the
- * money is. Plain text, aligned, no colours (it lands in cron mail and CI logs).
+ * money is. Plain text, aligned, no colours (it lands in cron mail and CI logs). Warnings are not in it:
+ * the CLI prints them on stderr.
  */
 import type { Report } from "../core/types.js";
 
@@ -72,10 +73,8 @@ export function formatSummary(report: Report, outputs: string[] = []): string {
       );
     }
   }
-  if (report.warnings.length > 0) {
-    lines.push("", "WARNINGS");
-    for (const warning of report.warnings) lines.push(`  ! ${warning}`);
-  }
+  // The warnings themselves go to stderr (one line each), so a pipe or cron mail keeps them apart.
+  if (report.warnings.length > 0) lines.push("", `${report.warnings.length} warning(s): see stderr`);
   if (outputs.length > 0) lines.push("", `wrote ${outputs.join(", ")}`);
   return `${lines.join("\n")}\n`;
 }

@@ -1,6 +1,6 @@
 /**
  * The vocabulary of a run: what a gap row is, what the job decides about it, and the report it returns.
- * Row fields keep the database's snake_case; metric names are the runbook's (contract.md §5).
+ * Row fields keep the database's snake_case; metric names are the runbook's (docs/contract.md §5).
  */
 
 export type Verdict = "INVALID" | "ALREADY_EXISTS" | "RESOLVED" | "STILL_MISSING" | "WOULD_REFRESH";

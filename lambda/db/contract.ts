@@ -1,5 +1,5 @@
 /**
- * The database contract (contract.md §2), checked before any work: every configured object exists and has
+ * The database contract (docs/contract.md §2), checked before any work: every configured object exists and has
  * the columns the job relies on. A miss is a `ContractError` naming the object and column, so a renamed
  * view fails loudly instead of yielding `gaps_found: 0`.
  */

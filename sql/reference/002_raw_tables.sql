@@ -1,4 +1,4 @@
--- Raw tables, shaped like the deployment (domain.md). No foreign keys: deployed data is messy on purpose
+-- Raw tables, shaped like the deployment (docs/domain.md). No foreign keys: deployed data is messy on purpose
 -- (links to drivers that do not exist, leads without identity) and loads must stay fast.
 
 CREATE TABLE IF NOT EXISTS public.drivers (

@@ -29,7 +29,7 @@ SELECT pd.person_key, pd.driver_id, pd.linked_at
             AND (n.linked_at, n.driver_id) > (pd.linked_at, pd.driver_id));
 
 -- The lead date the payment calculation uses: the earliest lead EVENT per person and origin. For a person
--- with an earlier scouting registration this is not the cabinet lead's date (domain.md failure mode 4).
+-- with an earlier scouting registration this is not the cabinet lead's date (docs/domain.md failure mode 4).
 CREATE OR REPLACE VIEW ops.v_person_lead_dates AS
 SELECT e.person_key, e.origin_tag, min(e.event_at)::date AS lead_date, count(*)::integer AS events
   FROM public.lead_events e

@@ -79,7 +79,7 @@ SELECT c.driver_id,
 
 -- Outside the closure: the collection team's list of unpaid claims, built ON the claims view. Its only
 -- unique index is partial (a WHERE clause), as in deployments where REFRESH ... CONCURRENTLY was therefore
--- impossible (domain.md failure mode 2). The reconcile job must never refresh it.
+-- impossible (docs/domain.md failure mode 2). The reconcile job must never refresh it.
 CREATE MATERIALIZED VIEW IF NOT EXISTS ops.mv_yango_cabinet_claims_for_collection AS
 SELECT c.driver_id,
        c.milestone_value,

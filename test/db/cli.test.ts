@@ -134,7 +134,8 @@ describe("reconcile-cabinet-claims-14d CLI", () => {
       const run = await cli(["--dry-run"]);
       expect(run).toMatchObject({
         code: 2,
-        stderr: "reconcile-cabinet-claims-14d: no database: pass --database-url or set DATABASE_URL\n",
+        stderr:
+          "reconcile-cabinet-claims-14d: ConfigurationError: no database: pass --database-url or set DATABASE_URL\n",
       });
     } finally {
       if (saved !== undefined) process.env.DATABASE_URL = saved;

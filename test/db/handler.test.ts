@@ -437,7 +437,8 @@ describe("Lambda handler on PostgreSQL", () => {
 
     it("TLS is verified by default: a server without TLS is refused, not used in clear", async () => {
       const { error } = await invoke(createHandler({ env: env({ DB_SSL_MODE: undefined }) }), {});
-      expect(error?.name).toBe(ERROR_NAMES.databaseUnavailable);
+      // A setting to fix, not an outage: not retried (docs/errors.md).
+      expect(error?.name).toBe(ERROR_NAMES.configuration);
       expect(error?.message).toMatch(/does not support SSL/);
     });
   });

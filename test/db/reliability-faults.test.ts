@@ -465,7 +465,7 @@ describe("database down at start", () => {
     expect(code).toBe(1);
     expect(stdout).toBe("");
     expect(stderr).toMatch(
-      /^reconcile-cabinet-claims-14d: DatabaseUnavailableError: cannot connect to the database: .*ECONNREFUSED.*\n$/,
+      /^reconcile-cabinet-claims-14d: DatabaseUnavailableError: connect: connecting to [^ ]+ failed: database unavailable: .*ECONNREFUSED.*\n$/,
     );
     expect(stderr.split("\n")).toHaveLength(2);
     expect(stderr).not.toContain(PASSWORD);
