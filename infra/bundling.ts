@@ -25,11 +25,11 @@ export const HANDLER_NAME = "index.handler";
  * ESM bundles have no `require`; CommonJS dependencies (pg, parts of the AWS SDK) call it. This banner
  * gives them one.
  */
-const ESM_REQUIRE_BANNER =
+export const ESM_REQUIRE_BANNER =
   "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);";
 
 /** `pg` imports `pg-native` only when asked for its native client, which the job never does. */
-const EXTERNAL_MODULES = ["pg-native"];
+export const EXTERNAL_MODULES = ["pg-native"];
 
 /** Syntax target: the oldest runtime the code must run on (Lambda runs 24; tests load it in 20/22). */
 const BUNDLE_TARGET = "node22";
