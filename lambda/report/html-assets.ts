@@ -43,7 +43,7 @@ tr.risk td:first-child{border-left:3px solid var(--risk)}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
 .controls{display:flex;flex-wrap:wrap;gap:8px;align-items:end;margin:8px 0}
 .controls label{display:flex;flex-direction:column;font-size:12px;color:var(--muted)}
-th button{all:unset;cursor:pointer}
+th button{all:unset;display:block;width:100%;cursor:pointer}
 th button:focus-visible{outline:2px solid var(--bar)}
 th[aria-sort=ascending] button::after{content:" \\25B2"}
 th[aria-sort=descending] button::after{content:" \\25BC"}
@@ -105,7 +105,8 @@ export const SCRIPT = `
     button.type = "button";
     while (th.firstChild) button.appendChild(th.firstChild);
     th.appendChild(button);
-    button.addEventListener("click", function () {
+    // On the heading, not the button: a click anywhere in the cell sorts (the button gives the keyboard).
+    th.addEventListener("click", function () {
       var dir = th.getAttribute("aria-sort") === "ascending" ? "descending" : "ascending";
       heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
       th.setAttribute("aria-sort", dir);
