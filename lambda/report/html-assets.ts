@@ -48,6 +48,13 @@ th button:focus-visible{outline:2px solid var(--bar)}
 th[aria-sort=ascending] button::after{content:" \\25B2"}
 th[aria-sort=descending] button::after{content:" \\25BC"}
 .scroll{max-height:80vh;overflow:auto;border:1px solid var(--line)}
+.rows table{table-layout:fixed}
+.rows td{overflow-wrap:anywhere}
+#rows-head{position:sticky;top:0;z-index:1}
+.chunk{content-visibility:auto;contain-intrinsic-size:auto 6000px}
+col.c-ord{width:4.5em}col.c-driver_id{width:12em}col.c-lead_date,col.c-due_date{width:7em}col.c-milestone_value{width:4.5em}
+col.c-amount{width:7.5em}col.c-verdict{width:9.5em}col.c-reason{width:13em}col.c-days_overdue{width:5em}
+col.c-overdue_bucket{width:6em}col.c-claim_status{width:10em}col.c-duplicate_of{width:5em}
 dl.params{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px}
 dl.params dt{color:var(--muted)}
 dl.params dd{margin:0}
@@ -65,20 +72,24 @@ footer{color:var(--muted);font-size:12px;padding:24px 16px}
 export const SCRIPT = `
 (function () {
   "use strict";
-  var table = document.getElementById("rows");
-  if (!table) return;
-  var body = table.tBodies[0];
-  var rows = Array.prototype.slice.call(body.rows);
-  var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
+  var box = document.getElementById("rows");
+  var headTable = document.getElementById("rows-head");
+  if (!box || !headTable) return;
+  var bodies = Array.prototype.slice.call(box.querySelectorAll(".chunk tbody"));
+  var chunks = bodies.map(function (b) { return b.closest(".chunk"); });
+  var size = bodies.length ? bodies[0].rows.length : 0;
+  var rows = Array.prototype.slice.call(box.querySelectorAll(".chunk tbody tr"));
+  var heads = Array.prototype.slice.call(headTable.tHead.rows[0].cells);
   var controls = document.getElementById("row-controls");
   var text = document.getElementById("row-filter");
   var selects = Array.prototype.slice.call(controls.querySelectorAll("select[data-col]"));
   var count = document.getElementById("row-count");
-  var lower = rows.map(function (r) { return r.textContent.toLowerCase(); });
+  var lower = null;
   controls.hidden = false;
 
   function apply() {
     var needle = text.value.trim().toLowerCase();
+    if (needle !== "" && lower === null) lower = rows.map(function (r) { return r.textContent.toLowerCase(); });
     var wants = selects.filter(function (s) { return s.value !== ""; })
       .map(function (s) { return [Number(s.getAttribute("data-col")), s.value]; });
     var shown = 0;
@@ -86,9 +97,15 @@ export const SCRIPT = `
       var r = rows[i];
       var ok = needle === "" || lower[i].indexOf(needle) !== -1;
       for (var w = 0; ok && w < wants.length; w++) ok = r.cells[wants[w][0]].textContent === wants[w][1];
-      r.hidden = !ok;
+      if (r.hidden === ok) r.hidden = !ok;
       if (ok) shown++;
     }
+    // A chunk whose rows are all hidden takes no room.
+    bodies.forEach(function (b, k) {
+      var any = false;
+      for (var j = 0; !any && j < b.rows.length; j++) any = !b.rows[j].hidden;
+      chunks[k].hidden = !any;
+    });
     count.textContent = String(shown);
   }
   text.addEventListener("input", apply);
@@ -112,19 +129,23 @@ export const SCRIPT = `
       th.setAttribute("aria-sort", dir);
       var numeric = th.getAttribute("data-type") === "num";
       var sign = dir === "ascending" ? 1 : -1;
-      var keyed = rows.map(function (r, i) { return [keyOf(r, col, numeric), i, r]; });
+      var keyed = rows.map(function (r, i) { return [keyOf(r, col, numeric), i, r, lower ? lower[i] : null]; });
       keyed.sort(function (a, b) {
         if (a[0] < b[0]) return -sign;
         if (a[0] > b[0]) return sign;
         return a[1] - b[1];
       });
-      var fragment = document.createDocumentFragment();
-      rows = keyed.map(function (k) { fragment.appendChild(k[2]); return k[2]; });
-      lower = rows.map(function (r) { return r.textContent.toLowerCase(); });
-      body.appendChild(fragment);
+      rows = keyed.map(function (k) { return k[2]; });
+      if (lower) lower = keyed.map(function (k) { return k[3]; });
+      // Refill the chunks in the new order, each with as many rows as it had.
+      bodies.forEach(function (b, k) {
+        var fragment = document.createDocumentFragment();
+        rows.slice(k * size, (k + 1) * size).forEach(function (r) { fragment.appendChild(r); });
+        b.appendChild(fragment);
+      });
+      apply();
     });
   });
-  apply();
 })();
 `;
 
