@@ -60,7 +60,9 @@ export interface HtmlMessages {
   readonly refreshColumns: Readonly<
     Record<"step" | "view" | "stage" | "mode" | "why" | "outcome" | "duration", string>
   >;
-  readonly refreshOutcome: Readonly<Record<"ok" | "failed" | "skipped" | "planned", string>>;
+  readonly refreshOutcome: Readonly<
+    Record<"ok" | "failed" | "skipped" | "out_of_time" | "not_permitted" | "planned", string>
+  >;
   readonly parameters: string;
   readonly metrics: string;
   readonly statusCounts: string;
@@ -153,7 +155,14 @@ const en: HtmlMessages = {
     outcome: "Outcome",
     duration: "Duration",
   },
-  refreshOutcome: { ok: "ok", failed: "FAILED", skipped: "skipped", planned: "planned" },
+  refreshOutcome: {
+    ok: "ok",
+    failed: "FAILED",
+    skipped: "skipped",
+    out_of_time: "not started: out of time",
+    not_permitted: "NOT PERMITTED",
+    planned: "planned",
+  },
   parameters: "Parameters of the run",
   metrics: "Metrics (the runbook's names)",
   statusCounts: "Rows in the window per claim_status",
@@ -292,7 +301,14 @@ const es: HtmlMessages = {
     outcome: "Resultado",
     duration: "Duración",
   },
-  refreshOutcome: { ok: "ok", failed: "FALLÓ", skipped: "omitido", planned: "planificado" },
+  refreshOutcome: {
+    ok: "ok",
+    failed: "FALLÓ",
+    skipped: "omitido",
+    out_of_time: "no iniciado: sin tiempo",
+    not_permitted: "SIN PERMISO",
+    planned: "planificado",
+  },
   parameters: "Parámetros de la ejecución",
   metrics: "Métricas (nombres del runbook)",
   statusCounts: "Filas en la ventana por claim_status",

@@ -11,6 +11,7 @@
  */
 import { html } from "ghtml";
 import { COLLECT_NOW_DAYS, OVERDUE_BUCKETS } from "../core/aging.js";
+import { isFailure } from "../core/refresh-plan.js";
 import type { RefreshResult, RefreshStep, Report } from "../core/types.js";
 import { formatCount, formatMoney } from "../i18n/format.js";
 import { type ActionGroup, HTML_MESSAGES, type HtmlMessages, type RowColumn } from "../i18n/html-messages.js";
@@ -36,11 +37,6 @@ interface Context {
   readonly totals: Totals;
   readonly money: (amount: string) => string;
   readonly count: (n: number) => string;
-}
-
-/** A metric the run may or may not report yet (added in later revisions), else the page's own figure. */
-function metric(report: Report, name: string): unknown {
-  return (report.metrics as unknown as Record<string, unknown>)[name];
 }
 
 export function* renderHtmlReport(
@@ -120,12 +116,9 @@ function card(
 function headline(c: Context): string {
   const { report, t, totals } = c;
   const m = report.metrics;
-  // The run's own metrics where it reports them, so the page and the JSON can never disagree.
-  const atRisk =
-    typeof metric(report, "amount_at_risk") === "string"
-      ? String(metric(report, "amount_at_risk"))
-      : totals.atRisk.amount;
-  const collectNow = totals.aging?.amount_at_risk_15_plus ?? "0.00";
+  // The run's own metrics, so the page and the JSON can never disagree.
+  const atRisk = m.amount_at_risk;
+  const collectNow = m.amount_at_risk_15_plus;
   return html`<section id="headline" aria-labelledby="h-headline"><h2 id="h-headline">${t.headline}</h2><div class="cards">!${[
     card("risk", "amount_at_risk", t.atRisk, atRisk, totals.atRisk.count, t.atRiskNote, c),
     card("", "amount_still_missing", t.stillMissing, m.amount_still_missing, m.still_missing, "", c),
@@ -313,14 +306,12 @@ function* allRows(c: Context, collected: HtmlReportCollector): Generator<string>
   yield "</div></section>";
 }
 
-function outcome(
-  result: RefreshResult | undefined,
-  t: HtmlMessages,
-): { kind: keyof HtmlMessages["refreshOutcome"]; text: string } {
-  if (!result) return { kind: "planned", text: "" };
-  if (result.ok) return { kind: "ok", text: "" };
-  if (result.error?.startsWith("skipped")) return { kind: "skipped", text: result.error };
-  return { kind: "failed", text: result.error ?? t.refreshOutcome.failed };
+type OutcomeKind = keyof HtmlMessages["refreshOutcome"];
+
+/** A plan step's outcome: the run's typed one, or `planned` (dry run) / `not_permitted` (seen in the plan). */
+function outcome(step: RefreshStep | undefined, result: RefreshResult | undefined): OutcomeKind {
+  if (result) return result.outcome.kind;
+  return step && !step.permitted ? "not_permitted" : "planned";
 }
 
 function refresh(c: Context): string {
@@ -334,12 +325,11 @@ function refresh(c: Context): string {
       steps.push({ step: undefined, result: r, name: r.name });
   const k = t.refreshColumns;
   const rows = steps.map(({ step, result, name }, i) => {
-    const o = outcome(result, t);
-    const stage =
-      (result as { stage?: string } | undefined)?.stage ??
-      (step as { stage?: string } | undefined)?.stage ??
-      "";
-    return html`<tr class="${o.kind === "failed" ? "risk" : ""}" data-view="${name}" data-outcome="${o.kind}"><td class="n">${i + 1}</td><td><code>${name}</code></td><td>${stage}</td><td>${result?.mode ?? step?.mode ?? ""}</td><td>${step?.mode_reason ?? ""}</td><td><strong>${t.refreshOutcome[o.kind]}</strong>!${o.text ? html` <span>${o.text}</span>` : ""}</td><td class="n">${result ? `${result.duration_ms} ms` : ""}</td></tr>`;
+    const kind = outcome(step, result);
+    const failed = result ? isFailure(result.outcome) : kind === "not_permitted";
+    // The outcome in the run's own words (a failure's message and SQLSTATE, who may not refresh it).
+    const words = result?.error ?? (kind === "not_permitted" && step ? `owner ${step.owner}` : "");
+    return html`<tr class="${failed ? "risk" : ""}" data-view="${name}" data-outcome="${kind}"><td class="n">${i + 1}</td><td><code>${name}</code></td><td>${result?.stage ?? step?.stage ?? ""}</td><td>${result?.mode ?? step?.mode ?? ""}</td><td>${step?.mode_reason ?? ""}</td><td><strong>${t.refreshOutcome[kind]}</strong>!${words ? html` <span>${words}</span>` : ""}</td><td class="n">${result ? `${result.duration_ms} ms` : ""}</td></tr>`;
   });
   const notRun = report.refresh_skipped
     ? html`<p class="banner">${t.refreshNotRun}: <code>${report.refresh_skipped}</code></p>`

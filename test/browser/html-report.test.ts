@@ -131,7 +131,7 @@ describe.skipIf(!CHROMIUM)("the HTML report in headless Chromium", () => {
           count: Number(el.getAttribute("data-count")),
           shown: el.querySelector(".value")?.textContent ?? "",
         }));
-      const m = json.metrics as Report["metrics"] & { amount_at_risk?: string };
+      const m = json.metrics;
       const missing = await card("amount_still_missing");
       expect(missing.value).toBe(m.amount_still_missing);
       expect(missing.count).toBe(m.still_missing);
@@ -148,15 +148,20 @@ describe.skipIf(!CHROMIUM)("the HTML report in headless Chromium", () => {
         ),
       );
       const risk = await card("amount_at_risk");
-      expect(risk.value).toBe(m.amount_at_risk ?? sumOnce(json.rows, atRisk));
+      expect(risk.value).toBe(m.amount_at_risk);
+      expect(m.amount_at_risk).toBe(sumOnce(json.rows, atRisk));
       expect(risk.count).toBe(json.rows.filter(atRisk).length);
       const resolved = await card("resolved_after_refresh");
       expect(resolved.count).toBe(m.resolved_after_refresh);
       expect(resolved.value).toBe(sumOnce(json.rows, (r) => r.verdict === "RESOLVED"));
       const now = await card("amount_at_risk_15_plus");
+      expect(now.value).toBe(m.amount_at_risk_15_plus);
       expect(now.value).toBe(
         sumOnce(json.rows, (r) => atRisk(r) && r.lead_date !== null && daysOverdue(r.lead_date) >= 15),
       );
+      // Every JSON row carries its aging, as counted here independently.
+      for (const r of json.rows)
+        if (r.lead_date !== null) expect(r.days_overdue).toBe(daysOverdue(r.lead_date));
       // The run has money at risk and some of it 15+ days overdue, so the comparisons above are not 0 = 0.
       expect(Number(risk.value)).toBeGreaterThan(0);
       expect(m.still_missing).toBeGreaterThan(0);

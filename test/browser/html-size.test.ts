@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { agingOf } from "../../lambda/core/aging.js";
 import { addDays } from "../../lambda/core/dates.js";
 import type { Diagnosis, ReportRow, Verdict } from "../../lambda/core/types.js";
 import { htmlSink } from "../../lambda/report/html-sink.js";
@@ -40,6 +41,7 @@ function row(ord: number): ReportRow {
   const milestone = [1, 5, 25][ord % 3] as number;
   const verdict = VERDICTS[ord % VERDICTS.length] as Verdict;
   const diagnosis = verdict === "STILL_MISSING" ? (DIAGNOSES[ord % DIAGNOSES.length] as Diagnosis) : null;
+  const amount = { 1: "25.00", 5: "35.00", 25: "100.00" }[milestone] as string;
   const detail =
     diagnosis === "CLAIM_ON_OTHER_LEAD_DATE"
       ? `claim exists under lead_date ${addDays(lead, -3)}, gap row has ${lead}`
@@ -66,7 +68,10 @@ function row(ord: number): ReportRow {
     diagnosis,
     detail,
     reclassified: false,
-    amount: { 1: "25.00", 5: "35.00", 25: "100.00" }[milestone] as string,
+    amount,
+    duplicate_of: null,
+    amount_at_risk: verdict === "STILL_MISSING" ? amount : "0.00",
+    ...agingOf(lead, AS_OF),
   };
 }
 
