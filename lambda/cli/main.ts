@@ -8,6 +8,7 @@ import pg from "pg";
 import { DEFAULT_GAP_STATUSES, DEFAULT_OBJECTS, type ReconcileOptions } from "../config.js";
 import type { ReportSink } from "../core/types.js";
 import { ConfigurationError, InputError, ReconcileError } from "../errors.js";
+import { DEFAULT_LANG, LANGS, type Lang, parseLang, REPORT_LANG_ENV } from "../i18n/lang.js";
 import { ReconcileCabinetClaims14d, type RunLogger } from "../reconcile.js";
 import { fileSink } from "../report/file-sink.js";
 import { formatSummary } from "./summary.js";
@@ -68,6 +69,17 @@ function program(io: CliIo): Command {
     .option("--as-of <date>", "day the window is counted from (default: the database's CURRENT_DATE)")
     .option("--output-json <path>", "write the full report as JSON")
     .option("--output-csv <path>", "write one CSV line per analysed row")
+    .option("--output-html <path>", "write the report a person reads: one self-contained HTML page")
+    .addOption(
+      new Option("--lang <lang>", "language of the summary and the HTML page: en or es")
+        .env(REPORT_LANG_ENV)
+        .default(DEFAULT_LANG)
+        .argParser((value) => {
+          const lang = parseLang(value);
+          if (!lang) throw new InvalidArgumentError(`--lang must be one of ${LANGS.join(", ")}`);
+          return lang;
+        }),
+    )
     .addOption(new Option("--database-url <url>", "PostgreSQL connection string").env("DATABASE_URL"))
     .addOption(new Option("--gap-view <name>", "gap view").env("GAP_VIEW").default(DEFAULT_OBJECTS.gapView))
     .addOption(
@@ -146,6 +158,8 @@ interface Flags {
   asOf?: string;
   outputJson?: string;
   outputCsv?: string;
+  outputHtml?: string;
+  lang: Lang;
   databaseUrl?: string;
   gapView: string;
   claimsView: string;
@@ -218,6 +232,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     sinks.push(fileSink(flags.outputCsv, "csv"));
     outputs.push(flags.outputCsv);
   }
+  if (flags.outputHtml) {
+    sinks.push(fileSink(flags.outputHtml, "html", { lang: flags.lang }));
+    outputs.push(flags.outputHtml);
+  }
   const logger: RunLogger | undefined = flags.verbose
     ? {
         info: (message, extra) =>
@@ -239,7 +257,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     if (flags.json) {
       io.stdout(`${JSON.stringify(report, null, 2)}\n`);
       for (const warning of report.warnings) io.stderr(`WARNING: ${warning}\n`);
-    } else io.stdout(formatSummary(report, outputs));
+    } else io.stdout(formatSummary(report, outputs, flags.lang));
     // 3: the run did not finish its work (partial), or a refresh failed (docs/contract.md §9.6): an
     // operator's cron must see both, since the report alone would look like a normal day.
     return report.status === "partial" || report.metrics.refresh_failures > 0 ? 3 : 0;
