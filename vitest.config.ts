@@ -36,6 +36,8 @@ export default defineConfig({
           include: ["test/infra/**/*.test.ts"],
           environment: "node",
           testTimeout: 120_000,
+          // Synthesis (with the handler's bundling) runs in beforeAll: over 10 s on a busy machine.
+          hookTimeout: 120_000,
         },
       },
     ],

@@ -1,6 +1,7 @@
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from "../lambda/aws/env-names.js";
 import { isTimeZone } from "../lambda/core/dates.js";
+import { LANGS, type Lang } from "../lambda/i18n/lang.js";
 import { parseRunParameters } from "../lambda/params.js";
 
 /**
@@ -35,6 +36,8 @@ export interface ReconcileConfig {
   serviceName: string;
   /** Business-day zone the job counts dates in (REPORT_TIME_ZONE). */
   reportTimeZone: string;
+  /** Language of the HTML report (REPORT_LANG): `es` for the operators in Lima, or `en`. */
+  reportLang: Lang;
   dbSslMode: "verify-full" | "require" | "disable";
   logLevel: string;
   /** Object name overrides (contract.md §2); absent keys keep the job's defaults. */
@@ -68,6 +71,8 @@ export const DEFAULTS = {
   outputRetentionDays: 90,
   logRetentionDays: 30,
   reportTimeZone: "America/Lima",
+  // The deployed page is read by the operators in Lima, in Spanish (the job's own default is English).
+  reportLang: "es" as Lang,
   dbSslMode: "verify-full",
   logLevel: "INFO",
   stillMissingPeriods: 3,
@@ -94,6 +99,7 @@ export const CONTEXT_KEYS = [
   "metricNamespace",
   "serviceName",
   "reportTimeZone",
+  "reportLang",
   "dbSslMode",
   "logLevel",
   ...OBJECT_NAME_KEYS,
@@ -300,6 +306,7 @@ export function configFromContext(get: Lookup): ReconcileConfig {
     metricNamespace,
     serviceName: str(get, "serviceName") ?? DEFAULT_SERVICE_NAME,
     reportTimeZone: timeZone(get, "reportTimeZone", DEFAULTS.reportTimeZone),
+    reportLang: oneOf(get, "reportLang", LANGS, DEFAULTS.reportLang),
     dbSslMode: oneOf(get, "dbSslMode", ["verify-full", "require", "disable"] as const, DEFAULTS.dbSslMode),
     logLevel: oneOf(
       get,

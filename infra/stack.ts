@@ -153,6 +153,7 @@ export class ReconcileStack extends Stack {
       metricNamespace: config.metricNamespace,
       logLevel: config.logLevel,
       reportTimeZone: config.reportTimeZone,
+      reportLang: config.reportLang,
       logRetention: config.logRetention,
       onFailure: this.failedRunsQueue,
       ...(placement ? { vpc: placement } : {}),

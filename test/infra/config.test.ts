@@ -71,10 +71,16 @@ describe("configFromContext", () => {
     [{ ...base, outputRetentionDays: "0" }, /outputRetentionDays.*from 1 to 3650/],
     [{ ...base, alarmEmail: "ops" }, /alarmEmail.*not an e-mail/],
     [{ ...base, dbSslMode: "prefer" }, /dbSslMode.*verify-full, require, disable/],
+    [{ ...base, reportLang: "fr" }, /reportLang.*en, es/],
     [{ ...base, metricNamespace: "AWS/Lambda" }, /metricNamespace/],
     [{ ...base, envName: "Prod_1" }, /envName/],
   ])("rejects %j naming the key", (context, message) => {
     expect(() => from(context)).toThrow(message);
+  });
+
+  it("writes the HTML report in Spanish for the operators unless told otherwise", () => {
+    expect(from(base).reportLang).toBe("es");
+    expect(from({ ...base, reportLang: "en" }).reportLang).toBe("en");
   });
 
   it("keeps defaults in one place", () => {
