@@ -20,6 +20,18 @@ export default defineConfig({
         },
       },
       {
+        // Headless Chromium (Debian's chromium, driven by playwright-core) on pages from real runs; slow to
+        // start on a busy machine, hence the generous timeouts. Skips only when no Chromium can be found.
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/support/global-setup.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 240_000,
+        },
+      },
+      {
         test: {
           name: "infra",
           include: ["test/infra/**/*.test.ts"],

@@ -2,6 +2,7 @@ import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import * as z from "zod";
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from "../lambda/aws/env-names.js";
 import { isTimeZone } from "../lambda/core/dates.js";
+import { LANGS, type Lang } from "../lambda/i18n/lang.js";
 import { parseRunParameters } from "../lambda/params.js";
 
 /**
@@ -38,6 +39,8 @@ export interface ReconcileConfig {
   serviceName: string;
   /** Business-day zone the job counts dates in (REPORT_TIME_ZONE). */
   reportTimeZone: string;
+  /** Language of the HTML report (REPORT_LANG): `es` for the operators in Lima, or `en`. */
+  reportLang: Lang;
   dbSslMode: "verify-full" | "require" | "disable";
   logLevel: string;
   /** Object name overrides (contract.md §2); absent keys keep the job's defaults. */
@@ -72,6 +75,8 @@ export const DEFAULTS = {
   metricsNamespace: DEFAULT_METRICS_NAMESPACE,
   serviceName: DEFAULT_SERVICE_NAME,
   reportTimeZone: BUSINESS_TIME_ZONE,
+  // The deployed page is read by the operators in Lima, in Spanish (the job's own default is English).
+  reportLang: "es" as Lang,
   dbSslMode: "verify-full",
   logLevel: "INFO",
   stillMissingPeriods: 3,
@@ -228,6 +233,7 @@ const ContextSchema = z
     metricNamespace: context(z.undefined({ error: "was renamed metricsNamespace" })),
     serviceName: context(text.default(DEFAULTS.serviceName)),
     reportTimeZone: context(timeZone.default(DEFAULTS.reportTimeZone)),
+    reportLang: context(oneOf(LANGS).default(DEFAULTS.reportLang)),
     dbSslMode: context(oneOf(["verify-full", "require", "disable"]).default(DEFAULTS.dbSslMode)),
     logLevel: context(
       oneOf(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "SILENT"]).default(DEFAULTS.logLevel),
@@ -319,6 +325,7 @@ export function configFromContext(get: Lookup): ReconcileConfig {
     metricsNamespace: c.metricsNamespace,
     serviceName: c.serviceName,
     reportTimeZone: c.reportTimeZone,
+    reportLang: c.reportLang,
     dbSslMode: c.dbSslMode,
     logLevel: c.logLevel,
     objectNames,

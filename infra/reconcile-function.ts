@@ -63,6 +63,8 @@ export interface ReconcileFunctionProps {
   metricsNamespace: string;
   logLevel: string;
   reportTimeZone: string;
+  /** Language of the HTML report (REPORT_LANG). */
+  reportLang: string;
   logRetention: logs.RetentionDays;
   /** Where failed asynchronous invocations (the schedule's) are sent, with their error. */
   onFailure: sqs.IQueue;
@@ -143,6 +145,7 @@ export class ReconcileFunction extends Construct {
         [ENV.metricsNamespace]: props.metricsNamespace,
         [ENV.logLevel]: props.logLevel,
         [ENV.timeZone]: props.reportTimeZone,
+        [ENV.reportLang]: props.reportLang,
         NODE_OPTIONS: "--enable-source-maps",
       },
     });

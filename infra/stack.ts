@@ -153,6 +153,7 @@ export class ReconcileStack extends Stack {
       metricsNamespace: config.metricsNamespace,
       logLevel: config.logLevel,
       reportTimeZone: config.reportTimeZone,
+      reportLang: config.reportLang,
       logRetention: config.logRetention,
       reservedConcurrency: config.reservedConcurrency,
       onFailure: this.failedRunsQueue,

@@ -142,7 +142,7 @@ class Run {
       const anyToFix = await this.#verify(queries);
       await this.#journal.phase("plan", () => refresh.readPlan(contract));
       await refresh.upstream(anyToFix);
-      await this.#decideAndStream(queries, refresh);
+      await this.#decideAndStream(queries, refresh, asOf);
       await refresh.dependents();
     } catch (error) {
       if (!(error instanceof BudgetExhausted)) throw error;
@@ -191,7 +191,7 @@ class Run {
   }
 
   /** Steps 5 and 6: the second look, the pure decision per row, and the rows streamed to every output. */
-  async #decideAndStream(queries: RunQueries, refresh: RefreshRunner): Promise<void> {
+  async #decideAndStream(queries: RunQueries, refresh: RefreshRunner, asOf: string): Promise<void> {
     const decider = new RowDecider(
       {
         dryRun: this.params.dryRun,
@@ -200,6 +200,7 @@ class Run {
         failedRefresh: failedUpstream(refresh.plan, refresh.results),
       },
       this.options.gapStatuses,
+      asOf,
     );
     await this.#journal.phase("decide", async () => {
       await this.reads.cap();
@@ -227,6 +228,7 @@ class Run {
       refreshed_views: refresh.results,
       refresh_plan: refresh.plan,
       refresh_skipped: refresh.skipped,
+      at_risk_by_bucket: this.#metrics.atRiskByBucket(),
       breakdown: this.#metrics.breakdown(),
       warnings: this.#journal.warnings,
       phases: this.#journal.phases,

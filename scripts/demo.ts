@@ -107,6 +107,8 @@ if (values.help || usageError) {
       "out/report.json",
       "--output-csv",
       "out/report.csv",
+      "--output-html",
+      "out/report.html",
     ]);
   } finally {
     await server.stop();

@@ -7,6 +7,7 @@ import * as z from "zod";
 import type { ReconcileOptions } from "../config.js";
 import { isTimeZone } from "../core/dates.js";
 import { ConfigurationError } from "../errors.js";
+import { DEFAULT_LANG, LANGS, type Lang, parseLang } from "../i18n/lang.js";
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, ENV } from "./env-names.js";
 
 export type SslMode = "verify-full" | "require" | "disable";
@@ -23,6 +24,8 @@ export interface LambdaConfig {
   metricsNamespace: string;
   /** IANA zone of the business day: the session's `CURRENT_DATE` and the `dt=` partition of outputs. */
   timeZone: string;
+  /** Language of the HTML report (`REPORT_LANG`: en or es). */
+  reportLang: Lang;
   reconcile: ReconcileOptions;
 }
 
@@ -81,6 +84,9 @@ const EnvSchema = z.object({
       .refine(isTimeZone, { message: "must be an IANA time zone such as America/Lima" })
       .default("America/Lima"),
   ),
+  [ENV.reportLang]: optionalText
+    .transform((v) => (v === undefined ? DEFAULT_LANG : parseLang(v)))
+    .refine((v) => v !== null, { message: `must be one of ${LANGS.join(", ")}` }),
   [ENV.refreshLockTimeoutMs]: milliseconds,
   [ENV.refreshStatementTimeoutMs]: milliseconds,
   [ENV.statementTimeoutMs]: milliseconds,
@@ -132,6 +138,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): LambdaConfig {
     serviceName: e[ENV.serviceName],
     metricsNamespace: e[ENV.metricsNamespace],
     timeZone: e[ENV.timeZone],
+    reportLang: e[ENV.reportLang] as Lang,
     reconcile: {
       objects: {
         gapView: e[ENV.gapView],

@@ -2,6 +2,8 @@
  * Names of the environment variables the Lambda reads at cold start. The CDK stack imports the same
  * constants, so the function and its infrastructure cannot drift apart.
  */
+import { REPORT_LANG_ENV } from "../i18n/lang.js";
+
 export const ENV = {
   /** Secrets Manager secret (name or ARN) holding the RDS-shaped JSON credentials. */
   dbSecretId: "DB_SECRET_ID",
@@ -10,7 +12,7 @@ export const ENV = {
   /** TLS to the database: `verify-full` (default), `require` (encrypt, no verification) or `disable`. */
   dbSslMode: "DB_SSL_MODE",
   outputBucket: "OUTPUT_BUCKET",
-  /** Key prefix for reports: `<prefix>/dt=YYYY-MM-DD/<run_id>.json|csv`. */
+  /** Key prefix for reports: `<prefix>/dt=YYYY-MM-DD/<run_id>.json|csv|html`. */
   outputPrefix: "OUTPUT_PREFIX",
   gapView: "GAP_VIEW",
   claimsView: "CLAIMS_VIEW",
@@ -21,6 +23,8 @@ export const ENV = {
   gapStatuses: "GAP_STATUSES",
   /** IANA zone the business day is counted in (default `America/Lima`). */
   timeZone: "REPORT_TIME_ZONE",
+  /** Language of the HTML report, `en` (default) or `es` (the operators'); same variable as the CLI's. */
+  reportLang: REPORT_LANG_ENV,
   refreshLockTimeoutMs: "REFRESH_LOCK_TIMEOUT_MS",
   refreshStatementTimeoutMs: "REFRESH_STATEMENT_TIMEOUT_MS",
   statementTimeoutMs: "STATEMENT_TIMEOUT_MS",

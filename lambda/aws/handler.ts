@@ -58,7 +58,7 @@ function powertoolsName(env: NodeJS.ProcessEnv, name: string, fallback: string):
 
 /** What the caller gets: small and stable (no rows), ready to be a Step Functions state's output. */
 export interface HandlerResult extends Omit<Report, "rows"> {
-  outputs: { json?: string; csv?: string };
+  outputs: { json?: string; csv?: string; html?: string };
 }
 
 /** Replaceable parts, for local harnesses; tests replace AWS at the SDK boundary instead. */
@@ -129,7 +129,11 @@ export function createHandler(deps: HandlerDependencies = {}) {
       prefix: c.output.prefix,
       timeZone: c.timeZone,
     };
-    return [m.s3Sink({ ...common, format: "json" }), m.s3Sink({ ...common, format: "csv" })];
+    return [
+      m.s3Sink({ ...common, format: "json" }),
+      m.s3Sink({ ...common, format: "csv" }),
+      m.s3Sink({ ...common, format: "html", lang: c.reportLang }),
+    ];
   }
 
   async function reconcile(event: unknown, context: Context): Promise<HandlerResult> {
@@ -157,8 +161,8 @@ export function createHandler(deps: HandlerDependencies = {}) {
         logger: runLogger,
       });
       recordReport(metrics, report);
-      const [json, csv] = sinks.map((sink) => sink.uri);
-      const outputs = { ...(json ? { json } : {}), ...(csv ? { csv } : {}) };
+      const [json, csv, html] = sinks.map((sink) => sink.uri);
+      const outputs = { ...(json ? { json } : {}), ...(csv ? { csv } : {}), ...(html ? { html } : {}) };
       const { rows: _rows, ...summary } = report;
       logger.info("run finished", {
         status: report.status,

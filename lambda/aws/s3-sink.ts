@@ -9,14 +9,17 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { Report, ReportHead, ReportRow, ReportSink } from "../core/types.js";
 import { OutputError } from "../errors.js";
+import type { Lang } from "../i18n/lang.js";
 import { csvSink } from "../report/csv-sink.js";
+import { htmlSink } from "../report/html-sink.js";
 import { jsonSink } from "../report/json-sink.js";
 
-export type ReportFormat = "json" | "csv";
+export type ReportFormat = "json" | "csv" | "html";
 
 const CONTENT_TYPE: Readonly<Record<ReportFormat, string>> = {
   json: "application/json; charset=utf-8",
   csv: "text/csv; charset=utf-8",
+  html: "text/html; charset=utf-8",
 };
 
 /** Parts in flight at once: with 5 MiB parts, at most ~10 MiB of report is held in memory. */
@@ -30,6 +33,8 @@ export interface S3SinkOptions {
   format: ReportFormat;
   /** IANA zone in which the run's date (`dt=`) is counted. */
   timeZone: string;
+  /** Language of the HTML report. */
+  lang?: Lang;
 }
 
 export interface S3ReportSink extends ReportSink {
@@ -107,7 +112,12 @@ export function s3Sink(options: S3SinkOptions): S3ReportSink {
         throw error;
       });
       done.catch(() => undefined);
-      inner = options.format === "json" ? jsonSink(stream) : csvSink(stream);
+      inner =
+        options.format === "json"
+          ? jsonSink(stream)
+          : options.format === "csv"
+            ? csvSink(stream)
+            : htmlSink(stream, { lang: options.lang });
       await guarded(inner.start(head));
     },
     async row(row: ReportRow) {

@@ -9,6 +9,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_GAP_STATUSES, DEFAULT_OBJECTS } from "../config.js";
 import { ConfigurationError, CredentialsError, InputError, ReconcileError } from "../errors.js";
+import { DEFAULT_LANG, LANGS, type Lang, parseLang, REPORT_LANG_ENV } from "../i18n/lang.js";
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -67,6 +68,8 @@ export interface RunFlags {
   asOf?: string;
   outputJson?: string;
   outputCsv?: string;
+  outputHtml?: string;
+  lang: Lang;
   databaseUrl?: string;
   gapView: string;
   claimsView: string;
@@ -145,6 +148,17 @@ function program(io: CliIo, choose: (chosen: Chosen) => void): Command {
     .option("--as-of <date>", "day the window is counted from (default: the database's CURRENT_DATE)")
     .option("--output-json <path>", "write the full report as JSON")
     .option("--output-csv <path>", "write one CSV line per analysed row")
+    .option("--output-html <path>", "write the report a person reads: one self-contained HTML page")
+    .addOption(
+      new Option("--lang <lang>", "language of the summary and the HTML page: en or es")
+        .env(REPORT_LANG_ENV)
+        .default(DEFAULT_LANG)
+        .argParser((value) => {
+          const lang = parseLang(value);
+          if (!lang) throw new InvalidArgumentError(`--lang must be one of ${LANGS.join(", ")}`);
+          return lang;
+        }),
+    )
     .addOption(databaseUrlOption())
     .addOption(new Option("--gap-view <name>", "gap view").env("GAP_VIEW").default(DEFAULT_OBJECTS.gapView))
     .addOption(

@@ -61,6 +61,10 @@ export async function runCommand(flags: RunFlags, databaseUrl: string, io: CliIo
     sinks.push(fileSink(flags.outputCsv, "csv"));
     outputs.push(flags.outputCsv);
   }
+  if (flags.outputHtml) {
+    sinks.push(fileSink(flags.outputHtml, "html", { lang: flags.lang }));
+    outputs.push(flags.outputHtml);
+  }
   const line = (level: string, message: string, extra?: Record<string, unknown>) =>
     io.stderr(`${new Date().toISOString()} ${level}${message}${extra ? ` ${JSON.stringify(extra)}` : ""}\n`);
   const logger: RunLogger | undefined = flags.verbose
@@ -87,7 +91,7 @@ export async function runCommand(flags: RunFlags, databaseUrl: string, io: CliIo
       logger,
     });
     if (flags.json) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
-    else if (!flags.quiet) io.stdout(formatSummary(report, outputs));
+    else if (!flags.quiet) io.stdout(formatSummary(report, outputs, flags.lang));
     for (const warning of report.warnings) io.stderr(`${NAME}: warning: ${warning}\n`);
     const code = exitCodeOfReport(report);
     if (code === EXIT.attention) {

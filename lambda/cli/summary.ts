@@ -4,43 +4,48 @@
  * the CLI prints them on stderr.
  */
 import type { Report } from "../core/types.js";
+import { CLI_MESSAGES } from "../i18n/cli-messages.js";
+import { formatMoney } from "../i18n/format.js";
+import { DEFAULT_LANG, type Lang } from "../i18n/lang.js";
 
 const seconds = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms} ms`);
-const soles = (amount: string) => `S/ ${amount}`;
 
-export function formatSummary(report: Report, outputs: string[] = []): string {
+/** Labels in the operator's language (`--lang`); metric names, verdicts and codes stay as they are. */
+export function formatSummary(report: Report, outputs: string[] = [], lang: Lang = DEFAULT_LANG): string {
+  const t = CLI_MESSAGES[lang];
+  const soles = (amount: string) => formatMoney(amount, lang);
   const lines: string[] = [];
   const p = report.parameters;
   const mode = [
-    p.dryRun ? "dry-run" : null,
-    p.onlyGaps ? "only gaps" : null,
-    p.forceRefresh ? "force refresh" : null,
+    p.dryRun ? t.dryRun : null,
+    p.onlyGaps ? t.onlyGaps : null,
+    p.forceRefresh ? t.forceRefresh : null,
   ]
     .filter(Boolean)
     .join(", ");
   lines.push(
-    `reconcile-cabinet-claims-14d  ${report.status.toUpperCase()}  as of ${report.as_of}  ` +
-      `(days back ${p.daysBack}, limit ${p.limit}${mode ? `, ${mode}` : ""})  run ${report.run_id}`,
+    `reconcile-cabinet-claims-14d  ${report.status.toUpperCase()}  ${t.asOf} ${report.as_of}  ` +
+      `(${t.daysBack} ${p.daysBack}, ${t.limit} ${p.limit}${mode ? `, ${mode}` : ""})  ${t.run} ${report.run_id}`,
   );
   if (report.status === "skipped") {
-    lines.push("another run holds the lock; nothing was done");
+    lines.push(t.skipped);
     return `${lines.join("\n")}\n`;
   }
-  lines.push("", "phases");
+  lines.push("", t.phases);
   for (const phase of report.phases)
     lines.push(`  ${phase.phase.padEnd(48)} ${seconds(phase.duration_ms).padStart(9)}`);
 
-  lines.push("", "refresh");
-  if (report.refresh_skipped) lines.push(`  not run: ${report.refresh_skipped}`);
+  lines.push("", t.refresh);
+  if (report.refresh_skipped) lines.push(`  ${t.notRun}: ${report.refresh_skipped}`);
   const results = new Map(report.refreshed_views.map((r) => [r.name, r]));
   for (const [index, step] of report.refresh_plan.entries()) {
     const result = results.get(step.name);
     const outcome = result
       ? result.ok
-        ? `ok in ${seconds(result.duration_ms)}`
-        : `FAILED: ${result.error}`
+        ? `${t.okIn} ${seconds(result.duration_ms)}`
+        : `${t.failed}: ${result.error}`
       : step.permitted
-        ? "planned"
+        ? t.planned
         : `NOT PERMITTED (owner ${step.owner})`;
     lines.push(
       `  ${index + 1}. ${step.name.padEnd(44)} ${step.stage.padEnd(10)} ${step.mode.padEnd(12)} ${outcome}`,
@@ -48,7 +53,7 @@ export function formatSummary(report: Report, outputs: string[] = []): string {
   }
 
   const m = report.metrics;
-  lines.push("", "metrics");
+  lines.push("", t.metrics);
   const rows: Array<[string, string | number]> = [
     ["gaps_found", m.gaps_found],
     ["processed", m.processed],
@@ -60,13 +65,21 @@ export function formatSummary(report: Report, outputs: string[] = []): string {
     ["still_missing", m.still_missing],
     ["amount_still_missing", soles(m.amount_still_missing)],
     ["amount_at_risk", soles(m.amount_at_risk)],
+    ["amount_at_risk_15_plus", soles(m.amount_at_risk_15_plus)],
     ["refresh_failures", m.refresh_failures],
     ["duration_ms", m.duration_ms],
   ];
   for (const [name, value] of rows) lines.push(`  ${name.padEnd(24)} ${String(value).padStart(14)}`);
 
+  if (report.at_risk_by_bucket.some((b) => b.count > 0)) {
+    lines.push("", t.aging);
+    for (const b of report.at_risk_by_bucket)
+      lines.push(`  ${b.bucket.padEnd(24)} ${String(b.count).padStart(7)}  ${soles(b.amount).padStart(14)}`);
+    lines.push(`  ${t.collectNow}: ${soles(m.amount_at_risk_15_plus)}`);
+  }
+
   if (report.breakdown.length > 0) {
-    lines.push("", "verdicts (money at risk first)");
+    lines.push("", t.verdicts);
     for (const b of report.breakdown) {
       lines.push(
         `  ${b.verdict.padEnd(15)} ${(b.reason ?? "").padEnd(34)} ${String(b.count).padStart(7)}  ${soles(b.amount).padStart(14)}`,
@@ -74,7 +87,7 @@ export function formatSummary(report: Report, outputs: string[] = []): string {
     }
   }
   // The warnings themselves go to stderr (one line each), so a pipe or cron mail keeps them apart.
-  if (report.warnings.length > 0) lines.push("", `${report.warnings.length} warning(s): see stderr`);
-  if (outputs.length > 0) lines.push("", `wrote ${outputs.join(", ")}`);
+  if (report.warnings.length > 0) lines.push("", `${t.warnings}: ${report.warnings.length} (stderr)`);
+  if (outputs.length > 0) lines.push("", `${t.wrote} ${outputs.join(", ")}`);
   return `${lines.join("\n")}\n`;
 }

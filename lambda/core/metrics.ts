@@ -4,6 +4,7 @@
  * invalid_conditions` holds by construction: every row lands in exactly one of those three. Counts count
  * rows; amounts count each claim key once (a row with `duplicate_of` adds no money, §9.7).
  */
+import { type BucketTotal, COLLECT_NOW_BUCKETS, OVERDUE_BUCKETS, type OverdueBucket } from "./aging.js";
 import { AmountSum } from "./amounts.js";
 import { isFailure } from "./refresh-plan.js";
 import type { Metrics, RefreshResult, Report, ReportRow, Verdict } from "./types.js";
@@ -35,6 +36,11 @@ export class MetricsAccumulator {
   };
   #stillMissingAmount = new AmountSum();
   #atRiskAmount = new AmountSum();
+  #collectNowAmount = new AmountSum();
+  /** Rows and money at risk per overdue bucket (money once per claim key: `amount_at_risk` is 0 on repeats). */
+  #byBucket = new Map<OverdueBucket, { count: number; amount: AmountSum }>(
+    OVERDUE_BUCKETS.map((bucket) => [bucket, { count: 0, amount: new AmountSum() }]),
+  );
   #breakdown = new Map<
     string,
     { verdict: Verdict; reason: string | null; count: number; amount: AmountSum }
@@ -46,6 +52,14 @@ export class MetricsAccumulator {
     const counted = row.duplicate_of === null;
     if (row.verdict === "STILL_MISSING" && counted) this.#stillMissingAmount.add(row.amount);
     this.#atRiskAmount.add(row.amount_at_risk);
+    if (row.overdue_bucket !== null && AT_RISK.has(row.verdict)) {
+      const bucket = this.#byBucket.get(row.overdue_bucket);
+      if (bucket) {
+        bucket.count += 1;
+        bucket.amount.add(row.amount_at_risk);
+      }
+      if (COLLECT_NOW_BUCKETS.includes(row.overdue_bucket)) this.#collectNowAmount.add(row.amount_at_risk);
+    }
     const reason = row.diagnosis ?? row.invalid_reason;
     const key = `${row.verdict}/${reason ?? ""}`;
     let entry = this.#breakdown.get(key);
@@ -70,9 +84,18 @@ export class MetricsAccumulator {
       still_missing: c.STILL_MISSING,
       amount_still_missing: this.#stillMissingAmount.toString(),
       amount_at_risk: this.#atRiskAmount.toString(),
+      amount_at_risk_15_plus: this.#collectNowAmount.toString(),
       refresh_failures: refreshes.filter((r) => isFailure(r.outcome)).length,
       duration_ms: durationMs,
     };
+  }
+
+  /** Money at risk per overdue bucket, every bucket in order (zeros included, for a stable shape). */
+  atRiskByBucket(): BucketTotal[] {
+    return OVERDUE_BUCKETS.map((bucket) => {
+      const entry = this.#byBucket.get(bucket) as { count: number; amount: AmountSum };
+      return { bucket, count: entry.count, amount: entry.amount.toString() };
+    });
   }
 
   /**

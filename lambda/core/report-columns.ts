@@ -2,6 +2,7 @@
  * The shape of the report's rows and of the window it counts: the columns of each row, in order (the CSV
  * header), and the count of window rows per `claim_status`.
  */
+import { AGING_COLUMNS } from "./aging.js";
 import type { OptionalGapColumn } from "./types.js";
 
 /** What the job adds to the gap view's columns. */
@@ -17,7 +18,7 @@ const DECISION_COLUMNS = [
   "amount_at_risk",
 ] as const;
 
-/** The gap view's required columns, the optional ones this deployment's view has, then the decisions. */
+/** The gap view's required columns, the optional ones this deployment's view has, the decisions, the aging. */
 export function reportColumns(gapOptional: readonly OptionalGapColumn[]): string[] {
   return [
     "ord",
@@ -28,6 +29,7 @@ export function reportColumns(gapOptional: readonly OptionalGapColumn[]): string
     "claim_status",
     ...gapOptional,
     ...DECISION_COLUMNS,
+    ...AGING_COLUMNS,
   ];
 }
 

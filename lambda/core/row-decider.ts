@@ -1,8 +1,9 @@
 /**
  * Turns the final facts of each analysed row into its report row, in `ord` order: the verdict (pure
  * `decide`), the amount, whether it repeats an earlier row's claim key, and the tallies the run-level
- * warnings need. Pure and incremental, so rows can stream.
+ * warnings need, and how overdue its claim is. Pure and incremental, so rows can stream.
  */
+import { agingOf } from "./aging.js";
 import { amountFor } from "./amounts.js";
 import { ClaimKeys } from "./claim-keys.js";
 import { type DecideContext, decide } from "./decide.js";
@@ -27,6 +28,8 @@ export class RowDecider {
   constructor(
     readonly context: DecideContext,
     gapStatuses: readonly string[],
+    /** The day rows are aged from (`due_date = lead_date + 14`, `days_overdue` up to it). */
+    readonly asOf: string,
   ) {
     this.#gapStatuses = new Set(gapStatuses);
   }
@@ -45,6 +48,6 @@ export class RowDecider {
       this.looksLikeGaps.set(key, (this.looksLikeGaps.get(key) ?? 0) + 1);
     }
     if (decision.verdict === "ALREADY_EXISTS" && isGap) this.claimedGaps += 1;
-    return { ...base, amount_at_risk: amountAtRisk(base) };
+    return { ...base, amount_at_risk: amountAtRisk(base), ...agingOf(row.lead_date, this.asOf) };
   }
 }

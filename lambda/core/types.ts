@@ -2,6 +2,7 @@
  * The vocabulary of a run: what a gap row is, what the job decides about it, and the report it returns.
  * Row fields keep the database's snake_case; metric names are the runbook's (docs/contract.md §5).
  */
+import type { Aging, BucketTotal } from "./aging.js";
 
 export type Verdict = "INVALID" | "ALREADY_EXISTS" | "RESOLVED" | "STILL_MISSING" | "WOULD_REFRESH";
 export type InvalidReason = "NO_DRIVER" | "NO_LEAD_DATE" | "NOT_ACHIEVED" | "ACHIEVED_OUTSIDE_WINDOW";
@@ -140,7 +141,8 @@ export interface RefreshResult {
 }
 
 /** A row of the report: the gap view's columns plus what the job decided. */
-export interface ReportRow extends GapRow {
+/** A row of the report: the gap view's columns, what the job decided, and how overdue the claim is. */
+export interface ReportRow extends GapRow, Aging {
   readonly classification: Classification;
   readonly verdict: Verdict;
   readonly invalid_reason: InvalidReason | null;
@@ -171,6 +173,8 @@ export interface Metrics {
   amount_still_missing: string;
   /** Amount of the STILL_MISSING and WOULD_REFRESH rows, once per claim key: the money a dry run shows too. */
   amount_at_risk: string;
+  /** The part of `amount_at_risk` 15 days or more overdue (`due_date = lead_date + 14`): collect now. */
+  amount_at_risk_15_plus: string;
   refresh_failures: number;
   duration_ms: number;
 }
@@ -202,6 +206,8 @@ export interface Report extends ReportHead {
   /** Why no refresh ran (`dry-run`, `nothing to fix`...), or null when it ran. */
   refresh_skipped: string | null;
   /** Count and amount per diagnosis / invalid reason, for the summary. */
+  /** Money at risk per overdue bucket (every bucket, in order; rows counted, money once per claim). */
+  at_risk_by_bucket: BucketTotal[];
   breakdown: Array<{ verdict: Verdict; reason: string | null; count: number; amount: string }>;
   warnings: string[];
   phases: PhaseTiming[];

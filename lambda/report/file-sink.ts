@@ -7,10 +7,16 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { ReportSink } from "../core/types.js";
 import { OutputError } from "../errors.js";
+import type { Lang } from "../i18n/lang.js";
 import { csvSink } from "./csv-sink.js";
+import { htmlSink } from "./html-sink.js";
 import { jsonSink } from "./json-sink.js";
 
-export function fileSink(path: string, format: "json" | "csv"): ReportSink {
+export function fileSink(
+  path: string,
+  format: "json" | "csv" | "html",
+  options: { lang?: Lang } = {},
+): ReportSink {
   const partial = `${path}.partial`;
   let inner: ReportSink | undefined;
   const fail = (error: unknown) =>
@@ -27,7 +33,12 @@ export function fileSink(path: string, format: "json" | "csv"): ReportSink {
           out.once("open", () => resolve());
           out.once("error", reject);
         });
-        inner = format === "json" ? jsonSink(out) : csvSink(out);
+        inner =
+          format === "json"
+            ? jsonSink(out)
+            : format === "csv"
+              ? csvSink(out)
+              : htmlSink(out, { lang: options.lang });
         await inner.start(head);
       } catch (error) {
         throw fail(error);

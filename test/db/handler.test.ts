@@ -208,7 +208,7 @@ describe("Lambda handler on PostgreSQL", () => {
         refresh_failures: 0,
       });
       const prefix = `s3://${BUCKET}/reports/dt=${today}/${r.run_id}`;
-      expect(r.outputs).toEqual({ json: `${prefix}.json`, csv: `${prefix}.csv` });
+      expect(r.outputs).toEqual({ json: `${prefix}.json`, csv: `${prefix}.csv`, html: `${prefix}.html` });
       // Small and stable for Step Functions: well under its 256 KiB payload limit.
       expect(Buffer.byteLength(JSON.stringify(r))).toBeLessThan(16 * 1024);
 
@@ -243,7 +243,15 @@ describe("Lambda handler on PostgreSQL", () => {
         expect(record.lead_date).toBe(row.lead_date);
         expect(record.amount).toBe(row.amount);
         expect(record.diagnosis).toBe(row.diagnosis ?? "");
+        expect(record.overdue_bucket).toBe(row.overdue_bucket ?? "");
       });
+
+      // The page a person reads, beside them: the run's own, with its driver ids escaped.
+      const page = s3.read(r.outputs.html as string);
+      expect(page.object.contentType).toBe("text/html; charset=utf-8");
+      expect(page.text).toContain(r.run_id);
+      expect(page.text).toContain("quote&#34;comma,driver");
+      expect(page.text).not.toContain('quote"comma,driver');
     });
 
     it("EventBridge rule 'Scheduled Event' envelope: every default", async () => {

@@ -83,11 +83,17 @@ describe("configFromContext", () => {
       /metricsNamespace.*not a valid custom CloudWatch namespace/,
     ],
     [{ ...base, metricNamespace: "Ops" }, /metricNamespace.*renamed metricsNamespace/],
+    [{ ...base, reportLang: "fr" }, /reportLang.*en, es/],
     [{ ...base, envName: "Prod_1" }, /envName/],
     [{ ...base, reservedConcurrency: "-1" }, /reservedConcurrency.*from 0 to 1000/],
     [{ ...base, reservedConcurrency: "one" }, /reservedConcurrency.*whole number/],
   ])("rejects %j naming the key", (context, message) => {
     expect(() => from(context)).toThrow(message);
+  });
+
+  it("writes the HTML report in Spanish for the operators unless told otherwise", () => {
+    expect(from(base).reportLang).toBe("es");
+    expect(from({ ...base, reportLang: "en" }).reportLang).toBe("en");
   });
 
   it("keeps defaults in one place", () => {

@@ -76,6 +76,7 @@ describe("function", () => {
       [ENV.outputBucket]: { Ref: ids.bucket },
       [ENV.outputPrefix]: "reports",
       [ENV.timeZone]: "America/Lima",
+      [ENV.reportLang]: "es",
       [ENV.serviceName]: "reconcile-cabinet-claims-14d",
       [ENV.metricsNamespace]: "ReconcileCabinetClaims14d",
       [ENV.logLevel]: "INFO",

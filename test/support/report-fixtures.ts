@@ -1,4 +1,5 @@
 /** A report head, rows and a finished report, for tests of the outputs (files, S3) without a database. */
+import { OVERDUE_BUCKETS } from "../../lambda/core/aging.js";
 import type { Report, ReportHead, ReportRow } from "../../lambda/core/types.js";
 import { parseRunParameters } from "../../lambda/params.js";
 
@@ -40,6 +41,10 @@ export function sampleRow(ord: number, over: Partial<ReportRow> = {}): ReportRow
     amount: "35.00",
     duplicate_of: null,
     amount_at_risk: "35.00",
+    // As of the sample head's 2026-11-24: due 14 days after the lead date, 9 days overdue.
+    due_date: "2026-11-15",
+    days_overdue: 9,
+    overdue_bucket: "8_14",
     ...over,
   };
 }
@@ -60,6 +65,7 @@ export function sampleReport(head: ReportHead, rows: number, over: Partial<Repor
       still_missing: rows,
       amount_still_missing: (35 * rows).toFixed(2),
       amount_at_risk: (35 * rows).toFixed(2),
+      amount_at_risk_15_plus: "0.00",
       refresh_failures: 0,
       duration_ms: 5,
     },
@@ -67,6 +73,11 @@ export function sampleReport(head: ReportHead, rows: number, over: Partial<Repor
     refreshed_views: [],
     refresh_plan: [],
     refresh_skipped: null,
+    at_risk_by_bucket: OVERDUE_BUCKETS.map((bucket) => ({
+      bucket,
+      count: bucket === "8_14" ? rows : 0,
+      amount: bucket === "8_14" ? (35 * rows).toFixed(2) : "0.00",
+    })),
     breakdown: [],
     warnings: [],
     phases: [],

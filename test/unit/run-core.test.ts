@@ -124,6 +124,7 @@ describe("money once per claim key", () => {
     const decider = new RowDecider(
       { dryRun: true, refreshed: false, refreshable: true, failedRefresh: null },
       ["CLAIM_NOT_GENERATED"],
+      "2026-11-24",
     );
     const facts = {
       other_lead_date: null,
@@ -148,12 +149,22 @@ describe("money once per claim key", () => {
     expect(metrics.breakdown()).toEqual([
       { verdict: "WOULD_REFRESH", reason: "CLAIMS_VIEW_MISSING", count: 2, amount: "35.00" },
     ]);
+    // Aged from as-of 2026-11-24: due 2026-11-15, 9 days overdue; both rows counted, the money once.
+    expect(rows.map((r) => [r.due_date, r.days_overdue, r.overdue_bucket])).toEqual([
+      ["2026-11-15", 9, "8_14"],
+      ["2026-11-15", 9, "8_14"],
+    ]);
+    expect(metrics.atRiskByBucket().filter((b) => b.count > 0)).toEqual([
+      { bucket: "8_14", count: 2, amount: "35.00" },
+    ]);
+    expect(m.amount_at_risk_15_plus).toBe("0.00");
   });
 
   it("counts the claimed gap rows the deployment warning needs", () => {
     const decider = new RowDecider(
       { dryRun: false, refreshed: false, refreshable: false, failedRefresh: null },
       ["CLAIM_NOT_GENERATED"],
+      "2026-11-24",
     );
     const facts = {
       other_lead_date: null,

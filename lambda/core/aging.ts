@@ -1,0 +1,130 @@
+/**
+ * Aging of claims, in the deployment's own vocabulary: a claim falls due 14 days after its lead date (the
+ * end of the half-open window), and the money of a claim not collected grows older from then on. Pure: the
+ * day aging is counted from (`as_of`) is an argument, never the clock.
+ */
+import { AmountSum } from "./amounts.js";
+import { addDays, daysBetween, WINDOW_DAYS } from "./dates.js";
+
+/**
+ * The deployment's buckets, in order. Each label is an inclusive range of `days_overdue`, and the first
+ * match wins, as in the deployment's `CASE` (`<= 0`, `<= 7`, `<= 14`, `<= 30`, `<= 60`, else): so 60 days
+ * overdue is `31_60` and `60_plus` starts at 61.
+ */
+export const OVERDUE_BUCKETS = ["0_not_due", "1_7", "8_14", "15_30", "31_60", "60_plus"] as const;
+export type OverdueBucket = (typeof OVERDUE_BUCKETS)[number];
+
+/** Upper bound (inclusive) of each bucket but the last. */
+const BUCKET_LIMITS: ReadonlyArray<readonly [number, OverdueBucket]> = [
+  [0, "0_not_due"],
+  [7, "1_7"],
+  [14, "8_14"],
+  [30, "15_30"],
+  [60, "31_60"],
+];
+
+/** "Collect now": the deployment's collectors act on claims this many days overdue or more. */
+export const COLLECT_NOW_DAYS = 15;
+/** The buckets at or past "collect now". */
+export const COLLECT_NOW_BUCKETS: readonly OverdueBucket[] = ["15_30", "31_60", "60_plus"];
+
+/** The aging fields of a report row (null when the row has no lead date: it has no due date either). */
+export interface Aging {
+  /** `lead_date + 14`, `YYYY-MM-DD`. */
+  readonly due_date: string | null;
+  /** Whole days from `due_date` to `as_of`; 0 while not yet due (never negative). */
+  readonly days_overdue: number | null;
+  readonly overdue_bucket: OverdueBucket | null;
+}
+
+export const AGING_COLUMNS = ["due_date", "days_overdue", "overdue_bucket"] as const;
+
+export function bucketOf(daysOverdue: number): OverdueBucket {
+  for (const [limit, bucket] of BUCKET_LIMITS) if (daysOverdue <= limit) return bucket;
+  return "60_plus";
+}
+
+/** Aging of one claim as of a day. */
+export function agingOf(leadDate: string | null, asOf: string): Aging {
+  if (leadDate === null) return { due_date: null, days_overdue: null, overdue_bucket: null };
+  const due = addDays(leadDate, WINDOW_DAYS);
+  const days = Math.max(0, daysBetween(due, asOf));
+  return { due_date: due, days_overdue: days, overdue_bucket: bucketOf(days) };
+}
+
+/** What aging needs of a row: its verdict, amount, lead date and whether it repeats an earlier claim. */
+export interface AgedRowInput {
+  readonly verdict: string;
+  readonly amount: string;
+  readonly lead_date: string | null;
+  /** `ord` of an earlier row with the same claim key, when the run marks duplicates. */
+  readonly duplicate_of?: number | null;
+}
+
+/** Money at risk: claims that are due and absent, after the refresh (or, in a dry run, before it). */
+export const AT_RISK_VERDICTS: ReadonlySet<string> = new Set(["STILL_MISSING", "WOULD_REFRESH"]);
+
+export interface BucketTotal {
+  bucket: OverdueBucket;
+  /** Rows at risk in the bucket (duplicates included: counts count rows). */
+  count: number;
+  /** Amount at risk in the bucket, once per claim (decimal string). */
+  amount: string;
+}
+
+export interface AgingSummary {
+  /** Every bucket, in order, zero ones included (a chart and an alarm want a stable shape). */
+  by_bucket: BucketTotal[];
+  /** Amount at risk that is `COLLECT_NOW_DAYS` or more overdue (the collectors' alarm). */
+  amount_at_risk_15_plus: string;
+  count_at_risk_15_plus: number;
+}
+
+/**
+ * Groups the money at risk by overdue bucket as rows stream. Money is counted once per claim: a row whose
+ * `duplicate_of` is set repeats the key of an earlier row, so its amount is not added again.
+ */
+export class AgingAccumulator {
+  readonly #asOf: string;
+  readonly #counts = new Map<OverdueBucket, number>();
+  readonly #amounts = new Map<OverdueBucket, AmountSum>();
+
+  constructor(asOf: string) {
+    this.#asOf = asOf;
+    for (const bucket of OVERDUE_BUCKETS) {
+      this.#counts.set(bucket, 0);
+      this.#amounts.set(bucket, new AmountSum());
+    }
+  }
+
+  /** Adds a row and returns its aging (so a caller computes it once). */
+  add(row: AgedRowInput): Aging {
+    const aging = agingOf(row.lead_date, this.#asOf);
+    if (aging.overdue_bucket !== null && AT_RISK_VERDICTS.has(row.verdict)) {
+      const bucket = aging.overdue_bucket;
+      this.#counts.set(bucket, (this.#counts.get(bucket) ?? 0) + 1);
+      if (row.duplicate_of === null || row.duplicate_of === undefined)
+        this.#amounts.get(bucket)?.add(row.amount);
+    }
+    return aging;
+  }
+
+  summary(): AgingSummary {
+    const collectNow = new AmountSum();
+    let countCollectNow = 0;
+    const by_bucket = OVERDUE_BUCKETS.map((bucket) => {
+      const amount = (this.#amounts.get(bucket) as AmountSum).toString();
+      const count = this.#counts.get(bucket) ?? 0;
+      if (COLLECT_NOW_BUCKETS.includes(bucket)) {
+        collectNow.add(amount);
+        countCollectNow += count;
+      }
+      return { bucket, count, amount };
+    });
+    return {
+      by_bucket,
+      amount_at_risk_15_plus: collectNow.toString(),
+      count_at_risk_15_plus: countCollectNow,
+    };
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The words of the CLI's human summary, in English and Spanish. Metric names, verdicts, diagnoses and
+ * bucket codes stay as they are (they are data a script may grep); only the labels around them change.
+ */
+import type { Lang } from "./lang.js";
+
+export interface CliMessages {
+  readonly asOf: string;
+  readonly daysBack: string;
+  readonly limit: string;
+  readonly run: string;
+  readonly dryRun: string;
+  readonly onlyGaps: string;
+  readonly forceRefresh: string;
+  readonly skipped: string;
+  readonly phases: string;
+  readonly refresh: string;
+  readonly notRun: string;
+  readonly planned: string;
+  readonly okIn: string;
+  readonly failed: string;
+  readonly metrics: string;
+  readonly verdicts: string;
+  readonly aging: string;
+  readonly collectNow: string;
+  readonly warnings: string;
+  readonly wrote: string;
+}
+
+const en: CliMessages = {
+  asOf: "as of",
+  daysBack: "days back",
+  limit: "limit",
+  run: "run",
+  dryRun: "dry-run",
+  onlyGaps: "only gaps",
+  forceRefresh: "force refresh",
+  skipped: "another run holds the lock; nothing was done",
+  phases: "phases",
+  refresh: "refresh",
+  notRun: "not run",
+  planned: "planned",
+  okIn: "ok in",
+  failed: "FAILED",
+  metrics: "metrics",
+  verdicts: "verdicts (money at risk first)",
+  aging: "money at risk by days overdue",
+  collectNow: "15+ days overdue (collect now)",
+  warnings: "WARNINGS",
+  wrote: "wrote",
+};
+
+const es: CliMessages = {
+  asOf: "al",
+  daysBack: "días atrás",
+  limit: "límite",
+  run: "ejecución",
+  dryRun: "simulación",
+  onlyGaps: "solo brechas",
+  forceRefresh: "refresco forzado",
+  skipped: "otra ejecución tiene el bloqueo; no se hizo nada",
+  phases: "fases",
+  refresh: "refresco",
+  notRun: "no ejecutado",
+  planned: "planificado",
+  okIn: "ok en",
+  failed: "FALLÓ",
+  metrics: "métricas",
+  verdicts: "veredictos (dinero en riesgo primero)",
+  aging: "dinero en riesgo por días de atraso",
+  collectNow: "vencido hace 15+ días (cobrar ya)",
+  warnings: "ADVERTENCIAS",
+  wrote: "escrito",
+};
+
+export const CLI_MESSAGES: Readonly<Record<Lang, CliMessages>> = { en, es };

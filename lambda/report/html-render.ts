@@ -1,0 +1,362 @@
+/**
+ * The report a person reads: one self-contained HTML page per run, written from the finished report and
+ * the rows gathered while they streamed. Money first (at risk, still missing, resolved, 15+ days overdue),
+ * then where it is (inline SVG charts), what to do per diagnosis, every analysed row (a table that sorts
+ * and filters with a small inline script and is complete without it), the refresh plan and results, and
+ * the run's parameters. Warnings sit at the top, where they cannot be missed.
+ *
+ * Escaping is ghtml's: every `${value}` in an `html` template is escaped (`& < > " ' =`); `!${...}` inserts
+ * markup, and is used only for the output of another `html` template or for the page's own constant style
+ * and script. The page is yielded in chunks (a few hundred rows each), so a writer can honour backpressure.
+ */
+import { html } from "ghtml";
+import { COLLECT_NOW_DAYS, OVERDUE_BUCKETS } from "../core/aging.js";
+import { isFailure } from "../core/refresh-plan.js";
+import type { RefreshResult, RefreshStep, Report } from "../core/types.js";
+import { formatCount, formatMoney } from "../i18n/format.js";
+import { type ActionGroup, HTML_MESSAGES, type HtmlMessages, type RowColumn } from "../i18n/html-messages.js";
+import type { Lang } from "../i18n/lang.js";
+import { CONTENT_SECURITY_POLICY, SCRIPT, STYLE } from "./html-assets.js";
+import { type AgedRow, compareAmounts, type HtmlReportCollector } from "./html-collect.js";
+
+/** Rows per chunk of the row table (one table each; see `allRows`). */
+const CHUNK_ROWS = 250;
+/** Rows listed under each diagnosis (most overdue first); the full table holds the rest. */
+const GROUP_ROWS = 100;
+
+export interface HtmlRenderOptions {
+  lang: Lang;
+}
+
+type Totals = ReturnType<HtmlReportCollector["totals"]>;
+
+interface Context {
+  readonly report: Report;
+  readonly lang: Lang;
+  readonly t: HtmlMessages;
+  readonly totals: Totals;
+  readonly money: (amount: string) => string;
+  readonly count: (n: number) => string;
+}
+
+export function* renderHtmlReport(
+  report: Report,
+  collected: HtmlReportCollector,
+  options: HtmlRenderOptions,
+): Generator<string, void, undefined> {
+  const t = HTML_MESSAGES[options.lang];
+  const c: Context = {
+    report,
+    lang: options.lang,
+    t,
+    totals: collected.totals(),
+    money: (amount) => formatMoney(amount, options.lang),
+    count: (n) => formatCount(n, options.lang),
+  };
+  yield head(c);
+  yield html`<main>!${banners(c)}!${warnings(c)}`;
+  if (report.status !== "skipped") {
+    yield headline(c);
+    yield charts(c);
+    yield* groups(c, collected);
+    yield* allRows(c, collected);
+  }
+  yield refresh(c);
+  yield parameters(c);
+  yield html`</main><footer><p>${t.footer}</p></footer><script>!${SCRIPT}</script></body></html>\n`;
+}
+
+function head(c: Context): string {
+  const { report, t } = c;
+  return html`<!doctype html>
+<html lang="${c.lang}">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${t.title} · ${report.as_of ?? ""}</title>
+<style>!${STYLE}</style>
+</head>
+<body>
+<header>
+<h1>${t.title}</h1>
+<p class="meta">${t.asOf} <strong data-field="as_of">${report.as_of ?? ""}</strong> · ${t.run} <code data-field="run_id">${report.run_id}</code> · <span data-field="status" data-value="${report.status}">${t.status[report.status]}</span> · ${t.startedFinished}: ${report.started_at} / ${report.finished_at}</p>
+</header>
+`;
+}
+
+function banners(c: Context): string {
+  const { report, t } = c;
+  const notes: string[] = [];
+  if (report.status === "skipped") notes.push(t.skippedBanner);
+  if (report.status === "partial") notes.push(t.partialBanner);
+  if (report.parameters.dryRun) notes.push(t.dryRunBanner);
+  return notes.map((note) => html`<p class="banner">${note}</p>`).join("");
+}
+
+function warnings(c: Context): string {
+  const list = c.report.warnings;
+  if (list.length === 0) return "";
+  return html`<section class="warnings" role="alert" id="warnings"><h2>⚠ ${c.t.warnings(list.length)}</h2><ul>!${list.map((w) => html`<li>${w}</li>`)}</ul></section>`;
+}
+
+function card(
+  kind: string,
+  name: string,
+  label: string,
+  amount: string,
+  count: number,
+  note: string,
+  c: Context,
+): string {
+  return html`<div class="card ${kind}" data-metric="${name}" data-value="${amount}" data-count="${count}"><div class="label">${label}</div><div class="value">${c.money(amount)}</div><div class="sub">${c.t.claims(c.count(count))}${note ? ` · ${note}` : ""}</div></div>`;
+}
+
+function headline(c: Context): string {
+  const { report, t, totals } = c;
+  const m = report.metrics;
+  // The run's own metrics, so the page and the JSON can never disagree.
+  const atRisk = m.amount_at_risk;
+  const collectNow = m.amount_at_risk_15_plus;
+  return html`<section id="headline" aria-labelledby="h-headline"><h2 id="h-headline">${t.headline}</h2><div class="cards">!${[
+    card("risk", "amount_at_risk", t.atRisk, atRisk, totals.atRisk.count, t.atRiskNote, c),
+    card("", "amount_still_missing", t.stillMissing, m.amount_still_missing, m.still_missing, "", c),
+    card("ok", "resolved_after_refresh", t.resolved, totals.resolved.amount, m.resolved_after_refresh, "", c),
+    card(
+      "now",
+      "amount_at_risk_15_plus",
+      t.collectNow,
+      collectNow,
+      totals.aging?.count_at_risk_15_plus ?? 0,
+      t.collectNowNote,
+      c,
+    ),
+  ]}</div></section>`;
+}
+
+interface Bar {
+  readonly label: string;
+  readonly note: string;
+  readonly amount: string;
+  readonly count: number;
+  readonly hot?: boolean;
+}
+
+/**
+ * A horizontal bar chart as inline SVG: labels, bars and figures are all markup, so it reads the same
+ * with scripting off, in print and to a screen reader (a `title` and a `desc` name it).
+ */
+function barChart(id: string, caption: string, bars: readonly Bar[], c: Context): string {
+  const labelWidth = 250;
+  const barWidth = 260;
+  const rowHeight = 34;
+  const width = labelWidth + barWidth + 150;
+  const height = Math.max(1, bars.length) * rowHeight + 8;
+  const max = Math.max(0, ...bars.map((b) => Number(b.amount)));
+  const rows = bars.map((b, i) => {
+    const y = 4 + i * rowHeight;
+    // Drawing only: a bar's length needs a float; the figures printed beside it are the exact strings.
+    const w =
+      max > 0 ? Math.max(Number(b.amount) > 0 ? 2 : 0, Math.round((Number(b.amount) / max) * barWidth)) : 0;
+    return html`<g><text x="0" y="${y + 13}">${b.label}</text><text x="0" y="${y + 27}" fill="#57606a" font-size="11">${b.note}</text><rect x="${labelWidth}" y="${y + 4}" width="${w}" height="20" rx="2" fill="${b.hot ? "#b42318" : "#2f6fb0"}"></rect><text x="${labelWidth + w + 6}" y="${y + 19}">${c.money(b.amount)} · ${c.count(b.count)}</text></g>`;
+  });
+  return html`<figure><figcaption id="${id}-t">${caption}</figcaption><svg id="${id}" role="img" aria-labelledby="${id}-t" viewBox="0 0 ${width} ${height}" width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg"><title>${caption}</title><desc>${bars.map((b) => `${b.label}: ${c.money(b.amount)} (${b.count})`).join("; ")}</desc>!${rows}</svg></figure>`;
+}
+
+function charts(c: Context): string {
+  const { t, totals } = c;
+  if (totals.atRisk.count === 0)
+    return html`<section id="charts"><h2>${t.charts}</h2><p>${t.noMoneyAtRisk}</p></section>`;
+  const byGroup = totals.groups.map((g) => ({
+    label: g.group,
+    note: "",
+    amount: g.amount,
+    count: g.count,
+  }));
+  const byBucket = (totals.aging?.by_bucket ?? []).map((b) => ({
+    label: b.bucket,
+    note: t.bucket[b.bucket],
+    amount: b.amount,
+    count: b.count,
+    hot: OVERDUE_BUCKETS.indexOf(b.bucket) >= OVERDUE_BUCKETS.indexOf("15_30"),
+  }));
+  return html`<section id="charts"><h2>${t.charts}</h2><div class="charts">!${barChart("chart-diagnosis", t.byDiagnosis, byGroup, c)}!${barChart("chart-bucket", t.byBucket, byBucket, c)}</div></section>`;
+}
+
+/** Verdicts first (what each means), then one table per diagnosis of the money at risk. */
+function* groups(c: Context, collected: HtmlReportCollector): Generator<string> {
+  const { report, t, totals } = c;
+  const legend = report.breakdown.map((b) => {
+    const reason = b.reason as string | null;
+    const explained =
+      reason === null
+        ? t.verdict[b.verdict]
+        : reason in t.invalidReason
+          ? t.invalidReason[reason as keyof HtmlMessages["invalidReason"]]
+          : (t.group[reason as ActionGroup]?.meaning ?? t.verdict[b.verdict]);
+    return html`<tr><td><code>${b.verdict}</code></td><td><code>${reason ?? ""}</code></td><td>${explained}</td><td class="n">${c.count(b.count)}</td><td class="n">${c.money(b.amount)}</td></tr>`;
+  });
+  yield html`<section id="verdicts"><h2>${t.verdicts}</h2><table><thead><tr><th>${t.columns.verdict}</th><th>${t.columns.reason}</th><th></th><th class="n">n</th><th class="n">${t.columns.amount}</th></tr></thead><tbody>!${legend}</tbody></table></section>`;
+
+  yield html`<section id="actions"><h2>${t.whatToDo}</h2>`;
+  if (totals.groups.length === 0) {
+    yield html`<p>${t.nothingToDo}</p></section>`;
+    return;
+  }
+  yield html`<p>${t.whatToDoIntro}</p>`;
+  const byGroup = new Map<ActionGroup, AgedRow[]>();
+  for (const aged of collected.rows) {
+    if (aged.row.verdict !== "STILL_MISSING" && aged.row.verdict !== "WOULD_REFRESH") continue;
+    const key: ActionGroup = aged.row.diagnosis ?? "WOULD_REFRESH";
+    let list = byGroup.get(key);
+    if (!list) {
+      list = [];
+      byGroup.set(key, list);
+    }
+    list.push(aged);
+  }
+  for (const group of totals.groups) {
+    const explained = t.group[group.group];
+    const listed = (byGroup.get(group.group) ?? [])
+      .slice()
+      .sort(
+        (a, b) =>
+          (b.aging.days_overdue ?? -1) - (a.aging.days_overdue ?? -1) ||
+          compareAmounts(b.row.amount, a.row.amount) ||
+          a.row.ord - b.row.ord,
+      );
+    const shown = listed.slice(0, GROUP_ROWS);
+    const more =
+      group.count > shown.length
+        ? html`<p class="meta">${t.moreRows(c.count(shown.length), c.count(group.count))}</p>`
+        : "";
+    const body = shown.map(
+      ({ row, aging }) =>
+        html`<tr class="${(aging.days_overdue ?? 0) >= COLLECT_NOW_DAYS ? "risk" : ""}"><td class="n">${row.ord}</td><td>${row.driver_id ?? ""}</td><td>${row.lead_date ?? ""}</td><td class="n">${row.milestone_value}</td><td class="n">${c.money(row.amount)}</td><td>${aging.due_date ?? ""}</td><td class="n">${aging.days_overdue ?? ""}</td><td>${aging.overdue_bucket ?? ""}</td><td>${row.detail ?? ""}</td></tr>`,
+    );
+    const k = t.columns;
+    yield html`<section class="group" id="group-${group.group}" data-group="${group.group}" data-count="${group.count}" data-value="${group.amount}"><h3><code>${group.group}</code> · ${c.t.claims(c.count(group.count))} · ${c.money(group.amount)}</h3><dl class="explain"><dt>${t.meaning}</dt><dd>${explained.meaning}</dd><dt>${t.action}</dt><dd>${explained.action}</dd></dl><div class="scroll"><table><thead><tr><th class="n">${k.ord}</th><th>${k.driver_id}</th><th>${k.lead_date}</th><th class="n">${k.milestone_value}</th><th class="n">${k.amount}</th><th>${k.due_date}</th><th class="n">${k.days_overdue}</th><th>${k.overdue_bucket}</th><th>${k.detail}</th></tr></thead><tbody>!${body}</tbody></table></div>!${more}</section>`;
+  }
+  yield "</section>";
+}
+
+interface Column {
+  readonly key: RowColumn;
+  readonly numeric: boolean;
+  /** Offers an exact-match filter over the values present. */
+  readonly choice: boolean;
+  readonly cell: (aged: AgedRow, c: Context) => string | number | null;
+}
+
+const COLUMNS: readonly Column[] = [
+  { key: "ord", numeric: true, choice: false, cell: ({ row }) => row.ord },
+  { key: "driver_id", numeric: false, choice: false, cell: ({ row }) => row.driver_id },
+  { key: "lead_date", numeric: false, choice: false, cell: ({ row }) => row.lead_date },
+  { key: "milestone_value", numeric: true, choice: true, cell: ({ row }) => row.milestone_value },
+  { key: "amount", numeric: true, choice: false, cell: ({ row }, c) => c.money(row.amount) },
+  { key: "verdict", numeric: false, choice: true, cell: ({ row }) => row.verdict },
+  { key: "reason", numeric: false, choice: true, cell: ({ row }) => row.diagnosis ?? row.invalid_reason },
+  { key: "due_date", numeric: false, choice: false, cell: ({ aging }) => aging.due_date },
+  { key: "days_overdue", numeric: true, choice: false, cell: ({ aging }) => aging.days_overdue },
+  { key: "overdue_bucket", numeric: false, choice: true, cell: ({ aging }) => aging.overdue_bucket },
+  { key: "claim_status", numeric: false, choice: true, cell: ({ row }) => row.claim_status },
+  { key: "duplicate_of", numeric: true, choice: false, cell: ({ row }) => row.duplicate_of ?? null },
+  { key: "detail", numeric: false, choice: false, cell: ({ row }) => row.detail },
+];
+
+function* allRows(c: Context, collected: HtmlReportCollector): Generator<string> {
+  const { t } = c;
+  const columns = COLUMNS.filter((col) => col.key !== "duplicate_of" || collected.hasDuplicateColumn);
+  const choices = columns
+    .map((col, index) => ({ col, index }))
+    .filter(({ col }) => col.choice)
+    .map(({ col, index }) => {
+      const values = new Set<string>();
+      for (const aged of collected.rows) {
+        const v = col.cell(aged, c);
+        values.add(v === null ? "" : String(v));
+      }
+      const sorted = [...values]
+        .filter((v) => v !== "")
+        .sort((a, b) => (col.numeric ? Number(a) - Number(b) : a < b ? -1 : 1));
+      return html`<label>${t.columns[col.key]}<select data-col="${index}"><option value="">${t.any}</option>!${sorted.map((v) => html`<option>${v}</option>`)}</select></label>`;
+    });
+  const capped =
+    collected.total > collected.rows.length
+      ? html`<p class="banner" id="rows-capped">${t.rowsCapped(c.count(collected.rows.length), c.count(collected.total))}</p>`
+      : "";
+  const colgroup = html`<colgroup>!${columns.map((col) => html`<col class="c-${col.key}">`)}</colgroup>`;
+  yield html`<section id="all-rows"><h2>${t.allRows}</h2><p class="meta">${t.allRowsIntro}</p>!${capped}<div class="controls" id="row-controls" hidden><label>${t.filter}<input type="search" id="row-filter" placeholder="${t.filterPlaceholder}"></label>!${choices}<span><strong id="row-count">${collected.rows.length}</strong> ${t.shown}</span></div><div class="scroll rows" id="rows" data-total="${collected.total}"><table id="rows-head">!${colgroup}<thead><tr>!${columns.map((col) => html`<th!${col.numeric ? ' class="n" data-type="num"' : ""}>${t.columns[col.key]}</th>`)}</tr></thead></table>`;
+  // One table per chunk of rows, each in a box the browser lays out only when it nears the screen
+  // (`content-visibility: auto`): one table of 10,000 rows took seconds to lay out; chunks keep the page
+  // fast. Fixed layout with shared column widths keeps the chunks' columns under the one heading.
+  for (let start = 0; start < collected.rows.length; start += CHUNK_ROWS) {
+    const chunk: string[] = [];
+    for (const aged of collected.rows.slice(start, start + CHUNK_ROWS)) {
+      const risk = aged.row.verdict === "STILL_MISSING" || aged.row.verdict === "WOULD_REFRESH";
+      const cells = columns.map((col) => {
+        const value = col.cell(aged, c);
+        return col.numeric ? html`<td class="n">${value}</td>` : html`<td>${value}</td>`;
+      });
+      chunk.push(html`<tr!${risk ? ' class="risk"' : ""}>!${cells}</tr>`);
+    }
+    yield `<div class="chunk"><table>${colgroup}<tbody>\n${chunk.join("\n")}</tbody></table></div>`;
+  }
+  yield "</div></section>";
+}
+
+type OutcomeKind = keyof HtmlMessages["refreshOutcome"];
+
+/** A plan step's outcome: the run's typed one, or `planned` (dry run) / `not_permitted` (seen in the plan). */
+function outcome(step: RefreshStep | undefined, result: RefreshResult | undefined): OutcomeKind {
+  if (result) return result.outcome.kind;
+  return step && !step.permitted ? "not_permitted" : "planned";
+}
+
+function refresh(c: Context): string {
+  const { report, t } = c;
+  const results = new Map(report.refreshed_views.map((r) => [r.name, r]));
+  const steps: Array<{ step: RefreshStep | undefined; result: RefreshResult | undefined; name: string }> =
+    report.refresh_plan.map((step) => ({ step, result: results.get(step.name), name: step.name }));
+  // A refresh the plan does not list (none today) is still shown.
+  for (const r of report.refreshed_views)
+    if (!report.refresh_plan.some((s) => s.name === r.name))
+      steps.push({ step: undefined, result: r, name: r.name });
+  const k = t.refreshColumns;
+  const rows = steps.map(({ step, result, name }, i) => {
+    const kind = outcome(step, result);
+    const failed = result ? isFailure(result.outcome) : kind === "not_permitted";
+    // The outcome in the run's own words (a failure's message and SQLSTATE, who may not refresh it).
+    const words = result?.error ?? (kind === "not_permitted" && step ? `owner ${step.owner}` : "");
+    return html`<tr class="${failed ? "risk" : ""}" data-view="${name}" data-outcome="${kind}"><td class="n">${i + 1}</td><td><code>${name}</code></td><td>${result?.stage ?? step?.stage ?? ""}</td><td>${result?.mode ?? step?.mode ?? ""}</td><td>${step?.mode_reason ?? ""}</td><td><strong>${t.refreshOutcome[kind]}</strong>!${words ? html` <span>${words}</span>` : ""}</td><td class="n">${result ? `${result.duration_ms} ms` : ""}</td></tr>`;
+  });
+  const notRun = report.refresh_skipped
+    ? html`<p class="banner">${t.refreshNotRun}: <code>${report.refresh_skipped}</code></p>`
+    : "";
+  const table =
+    steps.length === 0
+      ? html`<p>${t.refreshPlanEmpty}</p>`
+      : html`<table><thead><tr><th class="n">${k.step}</th><th>${k.view}</th><th>${k.stage}</th><th>${k.mode}</th><th>${k.why}</th><th>${k.outcome}</th><th class="n">${k.duration}</th></tr></thead><tbody>!${rows}</tbody></table>`;
+  return html`<section id="refresh"><h2>${t.refresh}</h2>!${notRun}!${table}</section>`;
+}
+
+const shown = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value ?? null));
+
+function parameters(c: Context): string {
+  const { report, t } = c;
+  const params = Object.entries(report.parameters).map(
+    ([name, value]) => html`<dt><code>${name}</code></dt><dd><code>${shown(value)}</code></dd>`,
+  );
+  const metrics = Object.entries(report.metrics).map(
+    ([name, value]) =>
+      html`<tr><td><code>${name}</code></td><td class="n" data-metric-raw="${name}">${shown(value)}</td></tr>`,
+  );
+  const statuses = Object.entries(report.gap_status_counts).map(
+    ([status, n]) => html`<tr><td><code>${status}</code></td><td class="n">${n}</td></tr>`,
+  );
+  const phases = report.phases.map(
+    (p) => html`<tr><td>${p.phase}</td><td class="n">${p.duration_ms} ms</td></tr>`,
+  );
+  return html`<section id="parameters"><h2>${t.parameters}</h2><dl class="params">!${params}</dl><div class="charts"><div><h3>${t.metrics}</h3><table><tbody>!${metrics}</tbody></table></div><div><h3>${t.statusCounts}</h3><table><tbody>!${statuses}</tbody></table><h3>${t.phases}</h3><table><tbody>!${phases}</tbody></table></div></div></section>`;
+}

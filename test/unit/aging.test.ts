@@ -1,0 +1,103 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  AgingAccumulator,
+  agingOf,
+  bucketOf,
+  COLLECT_NOW_DAYS,
+  OVERDUE_BUCKETS,
+} from "../../lambda/core/aging.js";
+import { addDays } from "../../lambda/core/dates.js";
+
+const AS_OF = "2026-11-24";
+/** The lead date `n` days before as-of. */
+const leadDaysBefore = (n: number) => addDays(AS_OF, -n);
+
+describe("aging of one claim", () => {
+  it.each([
+    // [days before as-of, due date, days overdue, bucket]
+    [0, "2026-12-08", 0, "0_not_due"],
+    [13, "2026-11-25", 0, "0_not_due"],
+    [14, "2026-11-24", 0, "0_not_due"], // due today: not overdue yet
+    [15, "2026-11-23", 1, "1_7"],
+    [21, "2026-11-17", 7, "1_7"],
+    [22, "2026-11-16", 8, "8_14"],
+    [28, "2026-11-10", 14, "8_14"],
+    [29, "2026-11-09", 15, "15_30"], // collect now
+    [44, "2026-10-25", 30, "15_30"],
+    [45, "2026-10-24", 31, "31_60"],
+    [74, "2026-09-25", 60, "31_60"],
+    [75, "2026-09-24", 61, "60_plus"],
+  ] as const)(
+    "a lead %i days before as-of: due %s, %i days overdue, bucket %s",
+    (before, due, days, bucket) => {
+      expect(agingOf(leadDaysBefore(before), AS_OF)).toEqual({
+        due_date: due,
+        days_overdue: days,
+        overdue_bucket: bucket,
+      });
+    },
+  );
+
+  it("no lead date, no due date", () => {
+    expect(agingOf(null, AS_OF)).toEqual({ due_date: null, days_overdue: null, overdue_bucket: null });
+  });
+
+  it("counts calendar days across a month end and a leap day, with no time zone shift", () => {
+    expect(agingOf("2028-02-15", "2028-03-01")).toEqual({
+      due_date: "2028-02-29",
+      days_overdue: 1,
+      overdue_bucket: "1_7",
+    });
+  });
+
+  it("days overdue is never negative and grows by one a day once due; buckets are ordered", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -30, max: 400 }), (before) => {
+        const today = agingOf(leadDaysBefore(before), AS_OF);
+        const tomorrow = agingOf(leadDaysBefore(before), addDays(AS_OF, 1));
+        expect(today.days_overdue).toBe(Math.max(0, before - 14));
+        expect(tomorrow.days_overdue).toBe(Math.max(0, before - 13));
+        const order = (b: string | null) => OVERDUE_BUCKETS.indexOf(b as (typeof OVERDUE_BUCKETS)[number]);
+        expect(order(tomorrow.overdue_bucket)).toBeGreaterThanOrEqual(order(today.overdue_bucket));
+      }),
+    );
+  });
+
+  it("collect now starts at the first day of the 15_30 bucket", () => {
+    expect(bucketOf(COLLECT_NOW_DAYS - 1)).toBe("8_14");
+    expect(bucketOf(COLLECT_NOW_DAYS)).toBe("15_30");
+  });
+});
+
+describe("money at risk by bucket", () => {
+  it("sums exactly, once per claim, only at-risk verdicts, every bucket present", () => {
+    const aging = new AgingAccumulator(AS_OF);
+    const rows = [
+      { verdict: "STILL_MISSING", amount: "0.10", lead_date: leadDaysBefore(29), duplicate_of: null },
+      { verdict: "STILL_MISSING", amount: "0.20", lead_date: leadDaysBefore(30), duplicate_of: null },
+      // Same claim key as the first row (a lead uploaded twice): counted as a row, not as money.
+      { verdict: "STILL_MISSING", amount: "0.10", lead_date: leadDaysBefore(29), duplicate_of: 1 },
+      { verdict: "WOULD_REFRESH", amount: "100.00", lead_date: leadDaysBefore(80) },
+      { verdict: "STILL_MISSING", amount: "35.00", lead_date: leadDaysBefore(3) },
+      { verdict: "RESOLVED", amount: "25.00", lead_date: leadDaysBefore(40) },
+      { verdict: "ALREADY_EXISTS", amount: "25.00", lead_date: leadDaysBefore(40) },
+      { verdict: "INVALID", amount: "25.00", lead_date: null },
+    ];
+    const returned = rows.map((row) => aging.add(row));
+    expect(returned[0]).toEqual({ due_date: "2026-11-09", days_overdue: 15, overdue_bucket: "15_30" });
+    expect(returned[7]).toEqual({ due_date: null, days_overdue: null, overdue_bucket: null });
+
+    const summary = aging.summary();
+    expect(summary.by_bucket).toEqual([
+      { bucket: "0_not_due", count: 1, amount: "35.00" },
+      { bucket: "1_7", count: 0, amount: "0.00" },
+      { bucket: "8_14", count: 0, amount: "0.00" },
+      { bucket: "15_30", count: 3, amount: "0.30" }, // 0.1 + 0.2, exactly
+      { bucket: "31_60", count: 0, amount: "0.00" },
+      { bucket: "60_plus", count: 1, amount: "100.00" },
+    ]);
+    expect(summary.amount_at_risk_15_plus).toBe("100.30");
+    expect(summary.count_at_risk_15_plus).toBe(4);
+  });
+});
