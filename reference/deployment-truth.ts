@@ -1,6 +1,6 @@
 /**
  * Ground truth of the deployment profile: what the reconcile job must report for every gap-view row of the
- * window, per claims-view state, under contract.md §4 as revised by §9. Computed from the independent model
+ * window, per claims-view state, under docs/contract.md §4 as revised by §9. Computed from the independent model
  * (`deployment-model.ts`), never from the database.
  *
  * API, for the job-on-deployment tests:

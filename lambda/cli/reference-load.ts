@@ -28,17 +28,24 @@ export interface LoadedProfile {
  */
 export interface Profile {
   describe: string;
-  load?: (
+  /** Names of the profile's migrations, to tell its own earlier load from another profile's. */
+  migrations: () => Promise<readonly string[]>;
+  load: (
     client: pg.ClientBase,
     options: { seed: number; scale: number; asOf: string },
   ) => Promise<LoadedProfile>;
 }
 
+/**
+ * The profiles `reference load` knows. Each imports its migrations and generator when chosen: they are
+ * large and only this command needs them.
+ */
 export const PROFILES: Readonly<Record<string, Profile>> = {
   reference: {
     describe: "the reference schema of sql/reference/ with generated data",
+    migrations: async () =>
+      (await import("../../reference/schema.generated.js")).MIGRATIONS.map((m) => m.name),
     async load(client, { seed, scale, asOf }) {
-      // Imported here: the generator is large and only this command needs it.
       const [{ migrate }, { generate }] = await Promise.all([
         import("../../reference/migrate.js"),
         import("../../reference/generator.js"),
@@ -49,7 +56,26 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
     },
   },
   deployment: {
-    describe: "views built the way the deployment builds them",
+    describe:
+      "the deployment's own view shapes of sql/deployment/ (docs/deployment-profile.md), claims view live",
+    migrations: async () =>
+      (await import("../../reference/deployment-schema.js")).DEPLOYMENT_MIGRATIONS.map((m) => m.name),
+    async load(client, { seed, scale, asOf }) {
+      const [{ migrateDeployment }, { generateDeployment }] = await Promise.all([
+        import("../../reference/deployment-schema.js"),
+        import("../../reference/deployment-generator.js"),
+      ]);
+      const { applied } = await migrateDeployment(client);
+      const truth = await generateDeployment(client, { seed, scale, asOf });
+      return {
+        profile: "deployment",
+        asOf,
+        applied,
+        rows: truth.counts,
+        loadMs: truth.load.loadMs,
+        jobFlags: [],
+      };
+    },
   },
 };
 
@@ -58,15 +84,22 @@ const SYSTEM_SCHEMAS = ["pg_catalog", "information_schema"];
 
 /**
  * Up to `limit` objects (relations, functions, types) outside the system schemas, by qualified name, and
- * whether a previous load left its record. An empty `public` schema counts as empty.
+ * whether a previous load left its record (and which migrations). An empty `public` schema counts as empty.
  */
 async function inventory(
   client: pg.ClientBase,
   limit = 5,
-): Promise<{ loadedBefore: boolean; others: string[] }> {
+): Promise<{ loadedBefore: boolean; applied: string[]; others: string[] }> {
   const meta = await client.query<{ present: boolean }>(
     "SELECT to_regclass('reference_meta.migrations') IS NOT NULL AS present",
   );
+  const loadedBefore = meta.rows[0]?.present === true;
+  // The ledger the migrations keep: which profile loaded this database before.
+  const applied = loadedBefore
+    ? (
+        await client.query<{ name: string }>("SELECT name FROM reference_meta.migrations ORDER BY name")
+      ).rows.map((r) => r.name)
+    : [];
   const { rows } = await client.query<{ name: string }>(
     `SELECT format('%I.%I', n.nspname, o.name) AS name
        FROM (SELECT relnamespace AS ns, relname AS name FROM pg_class
@@ -79,7 +112,7 @@ async function inventory(
       LIMIT $2`,
     [SYSTEM_SCHEMAS, limit],
   );
-  return { loadedBefore: meta.rows[0]?.present === true, others: rows.map((r) => r.name) };
+  return { loadedBefore, applied, others: rows.map((r) => r.name) };
 }
 
 export async function referenceLoadCommand(
@@ -88,11 +121,7 @@ export async function referenceLoadCommand(
   io: CliIo,
 ): Promise<number> {
   const profile = PROFILES[flags.profile];
-  if (!profile?.load) {
-    throw new ConfigurationError(
-      `reference load: the ${flags.profile} profile (${profile?.describe ?? "unknown"}) is not available in this build; use --profile reference`,
-    );
-  }
+  if (!profile) throw new ConfigurationError(`reference load: no profile ${flags.profile} in this build`);
   const connection = connectionFromUrl(databaseUrl);
   const pool = new pg.Pool({
     ...connection.config,
@@ -109,6 +138,14 @@ export async function referenceLoadCommand(
       if (!found.loadedBefore && found.others.length > 0 && !flags.force) {
         throw new ConfigurationError(
           `reference load: ${connection.target} already holds other objects (${found.others.join(", ")}${found.others.length >= 5 ? ", ..." : ""}); use an empty database (createdb) or pass --force, which empties tables of the same names`,
+        );
+      }
+      // Two profiles build objects of the same names differently: one database holds one profile.
+      const own = new Set(await profile.migrations());
+      const foreign = found.applied.filter((name) => !own.has(name));
+      if (foreign.length > 0 && !flags.force) {
+        throw new ConfigurationError(
+          `reference load: ${connection.target} holds another profile (migrations ${foreign.slice(0, 3).join(", ")}${foreign.length > 3 ? ", ..." : ""}); load --profile ${flags.profile} into its own empty database`,
         );
       }
       await client.query("SELECT set_config('TimeZone', $1, false)", [flags.timeZone]);

@@ -1,7 +1,7 @@
 /**
  * `reference load` (docs/reference.md): into an empty database it creates the reference schema and data,
- * a second load changes nothing but the data, a database holding someone else's objects is refused unless
- * --force, an unavailable profile is exit 2 in one line, and the job then runs on what was loaded.
+ * a second load changes nothing but the data, a database holding someone else's objects (or the other
+ * profile) is refused unless --force, the deployment profile loads too, and the job runs on what was loaded.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT, main } from "../../lambda/cli/main.js";
@@ -107,16 +107,45 @@ describe("reference load", () => {
     });
   }, 180_000);
 
-  it("a profile this build does not have: exit 2, one line, nothing touched", async () => {
-    const run = await cli(["reference", "load", `--database-url=${occupied.url}`, "--profile=deployment"]);
-    expect(run.code).toBe(EXIT.usage);
-    expect(run.stderr).toMatch(
-      /^reconcile-cabinet-claims-14d: ConfigurationError: reference load: the deployment profile \([^)]*\) is not available in this build; use --profile reference\n$/,
-    );
+  it("--profile deployment: loads the deployment's views into their own database, the job dry-runs there; a database of the other profile is refused", async () => {
+    const deployment = await createEmptyDatabase("reconcile_deployment");
+    try {
+      const load = await cli([
+        "reference",
+        "load",
+        `--database-url=${deployment.url}`,
+        "--profile=deployment",
+        SCALE,
+        `--as-of=${AS_OF}`,
+        "--json",
+      ]);
+      expect(load.code, load.stderr).toBe(EXIT.ok);
+      const loaded = JSON.parse(load.stdout);
+      expect(loaded).toMatchObject({ profile: "deployment", asOf: AS_OF });
+      expect(loaded.applied.length).toBeGreaterThan(0);
+      const run = await cli([`--database-url=${deployment.url}`, `--as-of=${AS_OF}`, "--dry-run", "--json"]);
+      expect(run.code, run.stderr).toBe(EXIT.ok);
+      expect(JSON.parse(run.stdout).metrics.gaps_found).toBeGreaterThan(0);
+
+      // The reference profile's database (loaded by the first test) is not the place for this one.
+      const refused = await cli([
+        "reference",
+        "load",
+        `--database-url=${empty.url}`,
+        "--profile=deployment",
+        SCALE,
+      ]);
+      expect(refused.code).toBe(EXIT.usage);
+      expect(refused.stderr).toMatch(
+        /^reconcile-cabinet-claims-14d: ConfigurationError: reference load: [^\n]+ holds another profile \(migrations [^)]+\); load --profile deployment into its own empty database\n$/,
+      );
+    } finally {
+      await deployment.drop();
+    }
     const bad = await cli(["reference", "load", `--database-url=${occupied.url}`, "--profile=nope"]);
     expect(bad.code).toBe(EXIT.usage);
     expect(bad.stderr).toMatch(/--profile <name>' argument 'nope' is invalid/);
-  });
+  }, 240_000);
 
   it("a role that may not create the schema: exit 1, one line naming the phase and the database", async () => {
     const password = "load-test-password";
