@@ -71,8 +71,10 @@ export class ReconcileCabinetClaims14d {
     }
     const sinks = new SinkSet(run.sinks);
     const execute = (client: pg.PoolClient) => {
-      const reads = new BudgetedReads(client, budget, options.statementTimeoutMs, options.pageSize);
-      return new Run(params, options, run, reads, sinks).execute(client);
+      const journal = new RunJournal(run.logger);
+      const phase = () => journal.current;
+      const reads = new BudgetedReads(client, budget, options.statementTimeoutMs, options.pageSize, phase);
+      return new Run(params, options, run, reads, sinks, journal).execute(client);
     };
     try {
       return await session.withRunSession(this.#pool, execute, (error) => sinks.abort(error));
@@ -97,9 +99,10 @@ class Run {
     readonly run: RunOptions,
     readonly reads: BudgetedReads,
     readonly sinks: SinkSet,
+    journal: RunJournal,
   ) {
     this.#rows = run.collectRows === false ? undefined : [];
-    this.#journal = new RunJournal(run.logger);
+    this.#journal = journal;
   }
 
   async execute(client: pg.PoolClient): Promise<Report> {
@@ -160,7 +163,10 @@ class Run {
       await client.query(queries.createRowsTable());
       const filter = { asOf, daysBack: p.daysBack, onlyMilestone: p.onlyMilestone, weekStart: p.weekStart };
       const sql = queries.identify(filter, p.onlyGaps, statuses, p.limit);
-      const counts = statusCounts((await this.reads.query<StatusCountRow>(sql)).rows, statuses);
+      const counts = statusCounts(
+        (await this.reads.query<StatusCountRow>(sql, queries.shown.gap)).rows,
+        statuses,
+      );
       this.#statusCounts = counts.byStatus;
       this.#gapsFound = p.onlyGaps ? counts.gaps : counts.total;
       this.#journal.warn(
@@ -173,8 +179,8 @@ class Run {
   /** Step 3: the first look at every analysed row; returns whether a refresh could change any verdict. */
   async #verify(queries: RunQueries): Promise<boolean> {
     return this.#journal.phase("verify", async () => {
-      await this.reads.query(queries.firstLook());
-      const dates = await this.reads.query<TripDatesRow>(queries.tripDates());
+      await this.reads.query(queries.firstLook(), queries.shown.firstLook);
+      const dates = await this.reads.query<TripDatesRow>(queries.tripDates(), queries.shown.trips);
       for (const text of warn.tripDateWarnings(dates.rows[0] as TripDatesRow)) this.#journal.warn(text);
       let anyToFix = false;
       const fixable = (raw: FirstLookRow) => {
@@ -182,7 +188,7 @@ class Run {
         return needsRefresh(look(row, before));
       };
       // Stops reading at the first page holding a row a refresh could fix.
-      await this.reads.each<FirstLookRow>(queries.firstLookRows(), async (page) => {
+      await this.reads.each<FirstLookRow>(queries.firstLookRows(), queries.shown.rows, async (page) => {
         anyToFix = page.some(fixable);
         return !anyToFix;
       });
@@ -204,7 +210,7 @@ class Run {
     );
     await this.#journal.phase("decide", async () => {
       await this.reads.cap();
-      await this.reads.each<FinalRow>(queries.finalRows(), async (page) => {
+      await this.reads.each<FinalRow>(queries.finalRows(), queries.shown.final, async (page) => {
         for (const raw of page) {
           const row = decider.decide(toFinal(raw, queries.optional));
           this.#metrics.add(row);

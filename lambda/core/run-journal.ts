@@ -15,6 +15,8 @@ export class RunJournal {
   readonly phases: PhaseTiming[] = [];
   readonly warnings: string[] = [];
   partial = false;
+  /** The phase now running (the last one started), named in an error. */
+  current = "start";
 
   constructor(
     readonly logger?: JournalLogger,
@@ -24,6 +26,7 @@ export class RunJournal {
   /** Runs one phase and records how long it took, whether it succeeded or not. */
   async phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
     const started = this.now();
+    this.current = name;
     try {
       return await fn();
     } finally {

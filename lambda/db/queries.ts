@@ -47,8 +47,20 @@ export class RunQueries {
   readonly paymentCalc: string;
   readonly trips: string;
   readonly optional: readonly OptionalGapColumn[];
+  /** Display names (`schema.name`) of what each statement reads, for an error that must name them. */
+  readonly shown: { gap: string; firstLook: string; trips: string; rows: string; final: string };
 
   constructor(contract: CheckedContract) {
+    const n = contract.names;
+    const show = (...names: Array<{ schema: string; name: string }>) =>
+      names.map((q) => `${q.schema}.${q.name}`).join(", ");
+    this.shown = {
+      gap: show(n.gapView),
+      firstLook: show(n.achievedView, n.claimsView),
+      trips: show(n.tripsTable),
+      rows: "the analysed rows",
+      final: show(n.achievedView, n.claimsView, n.paymentCalcView, n.tripsTable),
+    };
     this.gap = quoteQualified(contract.names.gapView);
     this.claims = quoteQualified(contract.names.claimsView);
     this.achieved = quoteQualified(contract.names.achievedView);

@@ -112,7 +112,7 @@ describe("errors in words", () => {
       expect(exitCodeOf(named)).toBe(EXIT.failed);
     });
 
-    it("the CLI: SourceDataError in one line on stderr, exit 1, nothing on stdout", async () => {
+    it("the CLI: SourceDataError in one line naming the run's phase and the view, exit 1, nothing on stdout", async () => {
       const run = await cli([
         `--database-url=${db().url}`,
         "--gap-view=toy.v_gap_bad_dates",
@@ -122,7 +122,7 @@ describe("errors in words", () => {
       expect(run.code).toBe(1);
       expect(run.stdout).toBe("");
       expect(run.stderr).toMatch(
-        /^reconcile-cabinet-claims-14d: SourceDataError: [^\n]*failed: date\/time field value out of range: "31-02-2025"\n$/,
+        /^reconcile-cabinet-claims-14d: SourceDataError: identify: reading toy\.v_gap_bad_dates failed: date\/time field value out of range: "31-02-2025"\n$/,
       );
     });
   });
