@@ -1,6 +1,6 @@
 /**
  * The benchmark's command line and where its results go. By default every table is written, as it is
- * measured, to `bench/out/results.md` (untracked: `out/` is ignored); the committed `bench/RESULTS.md` is
+ * measured, to `bench/out/RESULTS.md` (untracked: `out/` is ignored); the committed `bench/RESULTS.md` is
  * replaced only with `--write-results`, and only by a run that finished, formatted by Biome so that
  * `npm run lint` passes on it.
  */
@@ -12,12 +12,12 @@ import { parseArgs } from "node:util";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 export const RESULTS_MD = join(BENCH_DIR, "RESULTS.md");
-export const DEFAULT_OUT = join(BENCH_DIR, "out", "results.md");
+export const DEFAULT_OUT = join(BENCH_DIR, "out", "RESULTS.md");
 
 export const HELP = `Usage: npm run bench -- [options]
 
 Measures the reconcile job on an embedded PostgreSQL with generated data (several minutes at the
-default scales). Tables are printed as they are measured and written to bench/out/results.md
+default scales). Tables are printed as they are measured and written to bench/out/RESULTS.md
 (untracked); bench/RESULTS.md changes only with --write-results, at the end of a complete run.
 
 Options:
@@ -29,7 +29,7 @@ Options:
   --per-row-rtt 0.5,1      simulated round trips (ms) for the per-row table ("": none)
   --memory-leads 340000    leads of the memory measurement
   --skip a,b               skip sections: per-row, memory, cold-start, explain
-  --out PATH               where the tables are written as they come (default bench/out/results.md)
+  --out PATH               where the tables are written as they come (default bench/out/RESULTS.md)
   --write-results          at the end, replace bench/RESULTS.md with the results (formatted for lint)
   -h, --help               this help; measures nothing
 `;

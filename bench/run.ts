@@ -3,7 +3,7 @@
  * time goes, its memory with a million rows, and its cold start. Starts an embedded PostgreSQL, builds one
  * template database per scale with the reference generator, and measures every run on a fresh clone (so
  * the planted stale claims are there each time). Prints each table as it is measured and writes them all
- * to bench/out/results.md (untracked); `--write-results` also replaces bench/RESULTS.md at the end of a
+ * to bench/out/RESULTS.md (untracked); `--write-results` also replaces bench/RESULTS.md at the end of a
  * complete run. Flags: `npm run bench -- --help` (bench/options.ts).
  */
 import { execFileSync } from "node:child_process";

@@ -110,7 +110,7 @@ export interface DeploymentDataset {
 }
 
 /**
- * The cases of deployment.md the generator plants inside the default 21-day window, with how many leads it
+ * The cases of docs/deployment-profile.md the generator plants inside the default 21-day window, with how many leads it
  * plants at scale 1 (counts scale linearly, at least one each) and what each shows.
  */
 export const DEPLOYMENT_MODES = {

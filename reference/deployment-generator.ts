@@ -1,6 +1,6 @@
 /**
  * Deterministic generator of the deployment profile's data (`sql/deployment/`), with every case of
- * deployment.md planted in known numbers inside the default 21-day job window.
+ * docs/deployment-profile.md planted in known numbers inside the default 21-day job window.
  *
  *   buildDeploymentDataset({ seed, scale, asOf })        -> DeploymentDataset (nothing touches a database)
  *   loadDeploymentDataset(client, ds, { state })          -> loads it: claims view put in `state`, TRUNCATE +

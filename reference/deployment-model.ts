@@ -1,7 +1,7 @@
 /**
  * An independent model of the deployment profile, in plain TypeScript loops and maps: from a
  * `DeploymentDataset` it computes what each view of `sql/deployment/` must hold, written from the facts of
- * deployment.md (not translated from the SQL), so that the differential test compares two implementations.
+ * docs/deployment-profile.md (not translated from the SQL), so that the differential test compares two implementations.
  *
  * Times: "snapshot" is the data the materialized views were last refreshed on (the main load); "now" adds
  * the late trips, payments and ledger versions loaded after it.

@@ -5,7 +5,7 @@
  *
  *   npm run demo                                        the reference schema (sql/reference, domain.md)
  *   npm run demo -- --profile deployment [--state drift] the deployment's own view shapes (sql/deployment,
- *                                                        deployment.md), claims view live (default) or drift
+ *                                                        docs/deployment-profile.md), claims view live (default) or drift
  *
  * DEMO_SEED and DEMO_SCALE (default 7 and 1) choose the data; `--pg 14` runs on another installed PostgreSQL
  * major (14 to 18; 18 by default).
@@ -31,7 +31,7 @@ import { migrate } from "../reference/migrate.js";
 const USAGE = `usage: npm run demo -- [--profile reference|deployment] [--state live|drift]
 
   --profile reference   the reference schema (sql/reference), the default
-  --profile deployment  the deployment's own view shapes (sql/deployment, deployment.md)
+  --profile deployment  the deployment's own view shapes (sql/deployment, docs/deployment-profile.md)
   --state live|drift    deployment profile only: the claims view's state (default live)
   --pg 14|15|16|17|18   the embedded PostgreSQL major (default 18)
   --help                this text

@@ -1,4 +1,4 @@
--- Raw tables of the deployment profile (deployment.md "Raw data"), in the schemas the deployment uses:
+-- Raw tables of the deployment profile (docs/deployment-profile.md "Raw data"), in the schemas the deployment uses:
 -- public (leads, trips, rules, drivers, payments), canon (identity, the physical claims table),
 -- observational (lead events). No foreign keys: deployed data is messy on purpose and loads must stay fast.
 

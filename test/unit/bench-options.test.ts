@@ -8,7 +8,7 @@ import { DEFAULT_OUT, formatMarkdown, parseBenchArgs, RESULTS_MD } from "../../b
 import { table } from "../../bench/stats.js";
 
 describe("bench options", () => {
-  it("by default writes to bench/out/results.md, which git ignores, and leaves RESULTS.md alone", () => {
+  it("by default writes to bench/out/RESULTS.md, which git ignores, and leaves RESULTS.md alone", () => {
     const o = parseBenchArgs([]);
     expect(o.out).toBe(DEFAULT_OUT);
     expect(o.writeResults).toBe(false);
