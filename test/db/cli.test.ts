@@ -6,15 +6,9 @@ import type pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../lambda/cli/main.js";
 import { useTestDatabase } from "../support/db.js";
-import { createToySchema, seedToy } from "../support/toy-schema.js";
+import { createToySchema, seedToy, TOY_CLI_OBJECTS } from "../support/toy-schema.js";
 
-const OBJECTS = [
-  "--gap-view=toy.v_gap",
-  "--claims-view=toy.v_claims",
-  "--achieved-view=toy.v_achieved",
-  "--payment-calc-view=toy.v_payment_calc",
-  "--trips-table=toy.summary_daily",
-];
+const OBJECTS = TOY_CLI_OBJECTS;
 
 async function cli(args: string[]) {
   let stdout = "";

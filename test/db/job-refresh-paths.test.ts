@@ -9,52 +9,24 @@ import type { Report, ReportRow } from "../../lambda/core/types.js";
 import { ReconcileCabinetClaims14d } from "../../lambda/reconcile.js";
 import { useTestDatabase } from "../support/db.js";
 import { createLoginRole, type LoginRole } from "../support/login-role.js";
-import { createToySchema, refreshLog, seedToy, TOY_OBJECTS, type ToyLead } from "../support/toy-schema.js";
+import {
+  createToySchema,
+  refreshLog,
+  seedToy,
+  TOY_CLI_OBJECTS,
+  TOY_OBJECTS,
+  TOY_SITUATIONS,
+  type ToyLead,
+} from "../support/toy-schema.js";
 import { advisoryLocks } from "./reliability-support.js";
 
 const AS_OF = "2026-11-10";
-const LEAD = "2026-11-01";
-const LEADS: ToyLead[] = [
-  {
-    driver_id: "stale",
-    lead_date: LEAD,
-    milestone: 1,
-    achieved: "2026-11-02",
-    claim: "stale",
-    trips: { 1: 1 },
-  },
-  {
-    driver_id: "other-lead",
-    lead_date: LEAD,
-    milestone: 5,
-    achieved: "2026-11-05",
-    claim: { lead_date: "2026-10-20" },
-    trips: { 4: 5 },
-  },
-  {
-    driver_id: "no-calc",
-    lead_date: LEAD,
-    milestone: 5,
-    achieved: "2026-11-05",
-    paymentCalc: "none",
-    trips: { 4: 5 },
-  },
-  {
-    driver_id: "exists",
-    lead_date: LEAD,
-    milestone: 1,
-    achieved: "2026-11-02",
-    claim: "fresh",
-    status: "OK",
-  },
-];
-const CLI_OBJECTS = [
-  "--gap-view=toy.v_gap",
-  "--claims-view=toy.v_claims",
-  "--achieved-view=toy.v_achieved",
-  "--payment-calc-view=toy.v_payment_calc",
-  "--trips-table=toy.summary_daily",
-];
+// Situations of the verdict tests: a stale claim, a claim under another lead date, no payment calculation,
+// and a claim already there.
+const LEADS: ToyLead[] = TOY_SITUATIONS.filter((l) =>
+  ["stale", "other-lead", "no-calc", "exists"].includes(l.driver_id ?? ""),
+);
+const CLI_OBJECTS = TOY_CLI_OBJECTS;
 
 const byDriver = (report: Report) => new Map((report.rows ?? []).map((r) => [r.driver_id ?? "(null)", r]));
 const pick = (r: ReportRow | undefined) => r && [r.verdict, r.diagnosis, r.detail];

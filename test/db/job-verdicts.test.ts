@@ -3,59 +3,10 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { Report, ReportRow } from "../../lambda/core/types.js";
 import { ReconcileCabinetClaims14d } from "../../lambda/reconcile.js";
 import { useTestDatabase } from "../support/db.js";
-import { createToySchema, refreshLog, seedToy, TOY_OBJECTS, type ToyLead } from "../support/toy-schema.js";
+import { createToySchema, refreshLog, seedToy, TOY_OBJECTS, TOY_SITUATIONS } from "../support/toy-schema.js";
 
-const LEAD = "2026-11-01";
 const AS_OF = "2026-11-10";
-
-/** One lead per verdict and diagnosis; the driver id names the situation. */
-const SITUATIONS: ToyLead[] = [
-  {
-    driver_id: "stale",
-    lead_date: LEAD,
-    milestone: 1,
-    achieved: "2026-11-02",
-    claim: "stale",
-    trips: { 1: 1 },
-  },
-  {
-    driver_id: "exists",
-    lead_date: LEAD,
-    milestone: 1,
-    achieved: "2026-11-02",
-    claim: "fresh",
-    status: "OK",
-  },
-  { driver_id: null, lead_date: LEAD, milestone: 5 },
-  { driver_id: "not-achieved", lead_date: LEAD, milestone: 5, achieved: false, trips: { 0: 3 } },
-  { driver_id: "day14", lead_date: LEAD, milestone: 5, achieved: "2026-11-15", trips: { 14: 5 } },
-  {
-    driver_id: "other-lead",
-    lead_date: LEAD,
-    milestone: 5,
-    achieved: "2026-11-05",
-    claim: { lead_date: "2026-10-20" },
-    trips: { 4: 5 },
-  },
-  {
-    driver_id: "no-calc",
-    lead_date: LEAD,
-    milestone: 5,
-    achieved: "2026-11-05",
-    paymentCalc: "none",
-    trips: { 4: 5 },
-  },
-  {
-    driver_id: "calc-no",
-    lead_date: LEAD,
-    milestone: 5,
-    achieved: "2026-11-05",
-    paymentCalc: { achieved: false },
-    trips: { 4: 5 },
-  },
-  { driver_id: "few-trips", lead_date: LEAD, milestone: 5, achieved: "2026-11-05", trips: { 0: 2, 14: 5 } },
-  { driver_id: "day13", lead_date: LEAD, milestone: 5, achieved: "2026-11-14", trips: { 13: 5 } },
-];
+const SITUATIONS = TOY_SITUATIONS;
 
 const byDriver = (report: Report) => new Map((report.rows ?? []).map((r) => [r.driver_id ?? "(null)", r]));
 const pick = (r: ReportRow | undefined) =>

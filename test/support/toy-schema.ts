@@ -14,6 +14,15 @@ export const TOY_OBJECTS = {
   tripsTable: "toy.summary_daily",
 } as const;
 
+/** The same objects as the CLI's flags. */
+export const TOY_CLI_OBJECTS = [
+  `--gap-view=${TOY_OBJECTS.gapView}`,
+  `--claims-view=${TOY_OBJECTS.claimsView}`,
+  `--achieved-view=${TOY_OBJECTS.achievedView}`,
+  `--payment-calc-view=${TOY_OBJECTS.paymentCalcView}`,
+  `--trips-table=${TOY_OBJECTS.tripsTable}`,
+];
+
 export const TOY_SCHEMA = `
 CREATE SCHEMA toy;
 CREATE TABLE toy.gap_rows (driver_id text, lead_date date, milestone_value int, gap_reason text,
@@ -143,3 +152,61 @@ export async function seedToy(client: pg.ClientBase, leads: readonly ToyLead[]):
   for (const lead of leads) if (lead.claim === "stale" && lead.driver_id !== null) await insertClaim(lead);
   await client.query("TRUNCATE toy.refresh_log");
 }
+
+/** The lead date of the situations below (the window counts from it; the tests run as of 2026-11-10). */
+export const TOY_LEAD = "2026-11-01";
+
+/** One lead per verdict and diagnosis; the driver id names the situation. */
+export const TOY_SITUATIONS: readonly ToyLead[] = [
+  {
+    driver_id: "stale",
+    lead_date: TOY_LEAD,
+    milestone: 1,
+    achieved: "2026-11-02",
+    claim: "stale",
+    trips: { 1: 1 },
+  },
+  {
+    driver_id: "exists",
+    lead_date: TOY_LEAD,
+    milestone: 1,
+    achieved: "2026-11-02",
+    claim: "fresh",
+    status: "OK",
+  },
+  { driver_id: null, lead_date: TOY_LEAD, milestone: 5 },
+  { driver_id: "not-achieved", lead_date: TOY_LEAD, milestone: 5, achieved: false, trips: { 0: 3 } },
+  { driver_id: "day14", lead_date: TOY_LEAD, milestone: 5, achieved: "2026-11-15", trips: { 14: 5 } },
+  {
+    driver_id: "other-lead",
+    lead_date: TOY_LEAD,
+    milestone: 5,
+    achieved: "2026-11-05",
+    claim: { lead_date: "2026-10-20" },
+    trips: { 4: 5 },
+  },
+  {
+    driver_id: "no-calc",
+    lead_date: TOY_LEAD,
+    milestone: 5,
+    achieved: "2026-11-05",
+    paymentCalc: "none",
+    trips: { 4: 5 },
+  },
+  {
+    driver_id: "calc-no",
+    lead_date: TOY_LEAD,
+    milestone: 5,
+    achieved: "2026-11-05",
+    paymentCalc: { achieved: false },
+    trips: { 4: 5 },
+  },
+  {
+    driver_id: "few-trips",
+    lead_date: TOY_LEAD,
+    milestone: 5,
+    achieved: "2026-11-05",
+    trips: { 0: 2, 14: 5 },
+  },
+  { driver_id: "day13", lead_date: TOY_LEAD, milestone: 5, achieved: "2026-11-14", trips: { 13: 5 } },
+];
