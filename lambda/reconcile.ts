@@ -229,7 +229,7 @@ class Run {
     const report: Report = {
       ...head,
       status,
-      metrics: this.#metrics.metrics(this.#gapsFound, refresh.results, duration),
+      metrics: this.#metrics.metrics(this.#gapsFound, refresh.results, duration, this.params.daysBack),
       gap_status_counts: this.#statusCounts,
       refreshed_views: refresh.results,
       refresh_plan: refresh.plan,

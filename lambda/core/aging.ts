@@ -25,6 +25,20 @@ const BUCKET_LIMITS: ReadonlyArray<readonly [number, OverdueBucket]> = [
 
 /** "Collect now": the deployment's collectors act on claims this many days overdue or more. */
 export const COLLECT_NOW_DAYS = 15;
+/**
+ * The most days overdue a row of a window can be: its oldest lead is `as_of - days_back`, due 14 days later.
+ * Below `COLLECT_NOW_DAYS` the window cannot hold collect-now money, so its 15+ amount is zero by
+ * construction, not because nothing is owed: the report says so instead of showing a reassuring zero.
+ */
+export function agingReachDays(daysBack: number): number {
+  return Math.max(0, daysBack - WINDOW_DAYS);
+}
+
+/** True when a window reaches back far enough for its 15+ amount to mean something. */
+export function coversCollectNow(agingReach: number): boolean {
+  return agingReach >= COLLECT_NOW_DAYS;
+}
+
 /** The buckets at or past "collect now". */
 export const COLLECT_NOW_BUCKETS: readonly OverdueBucket[] = ["15_30", "31_60", "60_plus"];
 

@@ -4,7 +4,13 @@
  * invalid_conditions` holds by construction: every row lands in exactly one of those three. Counts count
  * rows; amounts count each claim key once (a row with `duplicate_of` adds no money, §9.7).
  */
-import { type BucketTotal, COLLECT_NOW_BUCKETS, OVERDUE_BUCKETS, type OverdueBucket } from "./aging.js";
+import {
+  agingReachDays,
+  type BucketTotal,
+  COLLECT_NOW_BUCKETS,
+  OVERDUE_BUCKETS,
+  type OverdueBucket,
+} from "./aging.js";
 import { AmountSum } from "./amounts.js";
 import { isFailure } from "./refresh-plan.js";
 import type { Metrics, RefreshResult, Report, ReportRow, Verdict } from "./types.js";
@@ -71,7 +77,12 @@ export class MetricsAccumulator {
     if (counted) entry.amount.add(row.amount);
   }
 
-  metrics(gapsFound: number, refreshes: readonly RefreshResult[], durationMs: number): Metrics {
+  metrics(
+    gapsFound: number,
+    refreshes: readonly RefreshResult[],
+    durationMs: number,
+    daysBack: number,
+  ): Metrics {
     const c = this.#counts;
     return {
       processed: this.#processed,
@@ -85,6 +96,7 @@ export class MetricsAccumulator {
       amount_still_missing: this.#stillMissingAmount.toString(),
       amount_at_risk: this.#atRiskAmount.toString(),
       amount_at_risk_15_plus: this.#collectNowAmount.toString(),
+      aging_reach_days: agingReachDays(daysBack),
       refresh_failures: refreshes.filter((r) => isFailure(r.outcome)).length,
       duration_ms: durationMs,
     };

@@ -175,6 +175,11 @@ export interface Metrics {
   amount_at_risk: string;
   /** The part of `amount_at_risk` 15 days or more overdue (`due_date = lead_date + 14`): collect now. */
   amount_at_risk_15_plus: string;
+  /**
+   * The most days overdue any row of this window can be (`days_back - 14`, never negative). Below 15,
+   * `amount_at_risk_15_plus` is 0 because the window cannot reach that money, not because none is owed.
+   */
+  aging_reach_days: number;
   refresh_failures: number;
   duration_ms: number;
 }

@@ -66,6 +66,7 @@ export function sampleReport(head: ReportHead, rows: number, over: Partial<Repor
       amount_still_missing: (35 * rows).toFixed(2),
       amount_at_risk: (35 * rows).toFixed(2),
       amount_at_risk_15_plus: "0.00",
+      aging_reach_days: 7,
       refresh_failures: 0,
       duration_ms: 5,
     },

@@ -3,8 +3,10 @@ import { describe, expect, it } from "vitest";
 import {
   AgingAccumulator,
   agingOf,
+  agingReachDays,
   bucketOf,
   COLLECT_NOW_DAYS,
+  coversCollectNow,
   OVERDUE_BUCKETS,
 } from "../../lambda/core/aging.js";
 import { addDays } from "../../lambda/core/dates.js";
@@ -99,5 +101,15 @@ describe("money at risk by bucket", () => {
     ]);
     expect(summary.amount_at_risk_15_plus).toBe("100.30");
     expect(summary.count_at_risk_15_plus).toBe(4);
+  });
+});
+
+describe("how far back a window reaches", () => {
+  it("reaches days_back - 14 days overdue, never negative, and covers collect-now from 29 days back", () => {
+    expect([0, 14, 21, 28, 29, 60].map(agingReachDays)).toEqual([0, 0, 7, 14, 15, 46]);
+    expect(coversCollectNow(agingReachDays(28))).toBe(false);
+    expect(coversCollectNow(agingReachDays(29))).toBe(true);
+    // The oldest lead of a 29-day window is due 15 days before as-of: it lands in 15_30, the first 15+ bucket.
+    expect(agingOf(addDays(AS_OF, -29), AS_OF).overdue_bucket).toBe("15_30");
   });
 });

@@ -140,7 +140,7 @@ describe("money once per claim key", () => {
       ["WOULD_REFRESH", null, "35.00", "35.00"],
       ["WOULD_REFRESH", 1, "35.00", "0.00"],
     ]);
-    const m = metrics.metrics(2, [], 1);
+    const m = metrics.metrics(2, [], 1, 21);
     expect(m).toMatchObject({
       claims_should_exist: 2,
       amount_at_risk: "35.00",
@@ -158,6 +158,8 @@ describe("money once per claim key", () => {
       { bucket: "8_14", count: 2, amount: "35.00" },
     ]);
     expect(m.amount_at_risk_15_plus).toBe("0.00");
+    // 21 days back reach 7 days overdue at most: the 15+ zero is a property of the window, and says so.
+    expect(m.aging_reach_days).toBe(7);
   });
 
   it("counts the claimed gap rows the deployment warning needs", () => {
