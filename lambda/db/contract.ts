@@ -7,7 +7,7 @@ import type pg from "pg";
 import type { ObjectNames } from "../config.js";
 import { OPTIONAL_GAP_COLUMNS, type OptionalGapColumn } from "../core/types.js";
 import { ContractError } from "../errors.js";
-import { displayName, parseQualifiedName, type QualifiedName } from "./names.js";
+import { displayName, type QualifiedName } from "./names.js";
 
 type Role = keyof ObjectNames;
 
@@ -39,48 +39,109 @@ export interface CheckedContract {
 /** PostgreSQL text cannot hold NUL, so a name with one cannot exist: it is looked up as no name at all. */
 const lookup = (text: string): string | null => (text.includes("\0") ? null : text);
 
+/** `parse_ident()` raises this for text that is no SQL name (an unterminated quote, `a..b`, `a;b`). */
+const INVALID_NAME = "22023";
+
+interface Resolved {
+  i: number;
+  /** The name as PostgreSQL parsed it (folded, unquoted), null for a name that cannot exist. */
+  parts: string[] | null;
+  oid: number | null;
+  schema: string | null;
+  name: string | null;
+  relation: boolean | null;
+  readable: boolean | null;
+  columns: string[] | null;
+}
+
+/**
+ * Each configured name is read by PostgreSQL itself, never by a parser of ours: `parse_ident()` splits and
+ * folds it exactly as SQL would (quotes, case, whitespace), and `to_regclass()` finds the relation the way
+ * a query would, unqualified names through the session's search path. Schema and name then come from the
+ * catalog, so the job quotes what exists, not what was typed.
+ */
+const RESOLVE = `
+SELECT w.i, p.parts, c.oid::int AS oid, n.nspname::text AS schema, c.relname::text AS name,
+       c.relkind IN ('r', 'v', 'm', 'p', 'f') AS relation, has_table_privilege(c.oid, 'SELECT') AS readable,
+       (SELECT array_agg(a.attname::text) FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
+  FROM unnest($1::text[]) WITH ORDINALITY AS w(text, i)
+ CROSS JOIN LATERAL (SELECT pg_catalog.parse_ident(w.text) AS parts) p
+  LEFT JOIN pg_catalog.pg_class c ON c.oid = CASE WHEN cardinality(p.parts) <= 2 THEN pg_catalog.to_regclass(
+         (SELECT string_agg(pg_catalog.quote_ident(x), '.' ORDER BY k)
+            FROM unnest(p.parts) WITH ORDINALITY AS u(x, k))) END
+  LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ ORDER BY w.i`;
+
+/** Only after `RESOLVE` failed on a malformed name: which one it was, for an error that names the field. */
+async function firstInvalidName(
+  client: pg.ClientBase,
+  roles: readonly Role[],
+  objects: ObjectNames,
+): Promise<ContractError | null> {
+  for (const role of roles) {
+    try {
+      await client.query("SELECT pg_catalog.parse_ident($1)", [lookup(objects[role])]);
+    } catch (error) {
+      if ((error as { code?: string }).code !== INVALID_NAME) throw error;
+      const text = objects[role];
+      return new ContractError(
+        `contract: objects.${role} ${JSON.stringify(text)} is not a valid name (${(error as Error).message}); quote a name that holds other characters, e.g. "Ops"."My View"`,
+        text,
+      );
+    }
+  }
+  return null;
+}
+
 export async function checkContract(client: pg.ClientBase, objects: ObjectNames): Promise<CheckedContract> {
   const roles = Object.keys(REQUIRED) as Role[];
-  const names = Object.fromEntries(roles.map((r) => [r, parseQualifiedName(objects[r])])) as Record<
-    Role,
-    QualifiedName
-  >;
-  const { rows } = await client.query<{
-    i: number;
-    oid: number;
-    columns: string[] | null;
-    readable: boolean;
-  }>(
-    `SELECT w.i, c.oid::int AS oid, has_table_privilege(c.oid, 'SELECT') AS readable,
-            (SELECT array_agg(a.attname::text) FROM pg_catalog.pg_attribute a
-              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
-       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS w(schema, name, i)
-       LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = w.schema
-       LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = w.name
-            AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
-      ORDER BY w.i`,
-    [roles.map((r) => lookup(names[r].schema)), roles.map((r) => lookup(names[r].name))],
-  );
+  let rows: Resolved[];
+  try {
+    ({ rows } = await client.query<Resolved>(RESOLVE, [roles.map((r) => lookup(objects[r]))]));
+  } catch (error) {
+    if ((error as { code?: string }).code !== INVALID_NAME) throw error;
+    throw (await firstInvalidName(client, roles, objects)) ?? error;
+  }
+  const names = {} as Record<Role, QualifiedName>;
   const problems: Array<{ message: string; object: string; column?: string }> = [];
   const oids = {} as Record<Role, number>;
   let gapColumns: string[] = [];
   roles.forEach((role, index) => {
     const found = rows.find((r) => Number(r.i) === index + 1);
-    const object = displayName(names[role]);
-    if (!found?.oid) {
+    const parts = found?.parts ?? null;
+    // As PostgreSQL read it: folded, unquoted (the catalog's spelling once it is found).
+    const object = parts?.join(".") ?? objects[role];
+    if (parts && parts.length > 2) {
+      problems.push({
+        message: `objects.${role} ${JSON.stringify(objects[role])} has ${parts.length} dotted parts: give schema.name or name`,
+        object,
+      });
+      return;
+    }
+    if (!found?.oid || !found.schema || !found.name) {
       problems.push({ message: `${object} does not exist (or is not visible to this user)`, object });
+      return;
+    }
+    names[role] = { schema: found.schema, name: found.name };
+    const shown = displayName(names[role]);
+    if (!found.relation) {
+      problems.push({ message: `${shown} is not a table or view`, object: shown });
       return;
     }
     oids[role] = found.oid;
     if (!found.readable) {
-      problems.push({ message: `${object} is not readable by this user (no SELECT privilege)`, object });
+      problems.push({
+        message: `${shown} is not readable by this user (no SELECT privilege)`,
+        object: shown,
+      });
       return;
     }
     const columns = found.columns ?? [];
     if (role === "gapView") gapColumns = columns;
     for (const column of REQUIRED[role]) {
       if (!columns.includes(column))
-        problems.push({ message: `${object} has no column ${column}`, object, column });
+        problems.push({ message: `${shown} has no column ${column}`, object: shown, column });
     }
   });
   const first = problems[0];

@@ -153,6 +153,33 @@ describe("guards around the run", () => {
     expect((await db().pool.query("SELECT count(*)::int AS n FROM toy.gap_rows")).rows[0].n).toBe(3);
   });
 
+  it("reads names as PostgreSQL does: case folded, quotes kept, one line for what cannot be a name", async () => {
+    await seedToy(client(), leads(3));
+    const run = (gapView: string) =>
+      new ReconcileCabinetClaims14d(db().pool, { objects: { ...TOY_OBJECTS, gapView } }).runReconcile({
+        asOf: AS_OF,
+      });
+    // Unquoted parts fold to lower case and whitespace around them is not part of the name.
+    await expect(run(" TOY . V_Gap ")).resolves.toMatchObject({ status: "completed" });
+    // A quoted part keeps its case: "V_Gap" is another name, and the error says so as PostgreSQL read it.
+    await expect(run('toy."V_Gap"')).rejects.toThrow(
+      "contract: toy.V_Gap does not exist (or is not visible to this user)",
+    );
+    await expect(run("toy.v_gap;x")).rejects.toThrow(
+      'contract: objects.gapView "toy.v_gap;x" is not a valid name (string is not a valid identifier: "toy.v_gap;x")',
+    );
+    await expect(run('toy."v_gap')).rejects.toThrow(
+      'contract: objects.gapView "toy.\\"v_gap" is not a valid name',
+    );
+    await expect(run("db.toy.v_gap")).rejects.toThrow(
+      'contract: objects.gapView "db.toy.v_gap" has 3 dotted parts: give schema.name or name',
+    );
+    await db().pool.query("CREATE INDEX gap_rows_driver ON toy.gap_rows (driver_id)");
+    await expect(run("toy.gap_rows_driver")).rejects.toThrow(
+      "contract: toy.gap_rows_driver is not a table or view",
+    );
+  });
+
   it("rejects bad parameters before touching the database", async () => {
     const pool = new pg.Pool({ connectionString: "postgres://nobody@127.0.0.1:1/none" });
     const job = new ReconcileCabinetClaims14d(pool, { objects: TOY_OBJECTS });
