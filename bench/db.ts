@@ -4,6 +4,7 @@
  * planted gaps fresh (the claims MVs stale exactly as the generator left them).
  */
 import { randomBytes } from "node:crypto";
+import { DEFAULT_TIME_ZONE } from "../lambda/config.js";
 import { type EmbeddedServer, startEmbeddedPostgres } from "../reference/embedded.js";
 import { type GroundTruth, generate } from "../reference/generator.js";
 import { migrate } from "../reference/migrate.js";
@@ -62,7 +63,7 @@ export async function makeTemplate(
   });
   const started = performance.now();
   const result = await withClient(server.urlFor(name), async (client) => {
-    await client.query("SET TIME ZONE 'America/Lima'");
+    await client.query("SELECT set_config('TimeZone', $1, false)", [DEFAULT_TIME_ZONE]);
     await migrate(client);
     const { dataset: _dataset, windowRows, ...truth } = await generate(client, { seed, scale, asOf });
     await client.query("VACUUM (ANALYZE)"); // what autovacuum would have done by the next hourly run

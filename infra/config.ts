@@ -1,6 +1,7 @@
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import * as z from "zod";
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from "../lambda/aws/env-names.js";
+import { DEFAULT_TIME_ZONE } from "../lambda/config.js";
 import { isTimeZone } from "../lambda/core/dates.js";
 import { LANGS, type Lang } from "../lambda/i18n/lang.js";
 import { parseRunParameters } from "../lambda/params.js";
@@ -58,14 +59,11 @@ export interface ReconcileConfig {
 
 export type ObjectNameKey = "gapView" | "claimsView" | "achievedView" | "paymentCalcView" | "tripsTable";
 
-/** The business day's zone: where the fleet works (Peru, no daylight saving). */
-const BUSINESS_TIME_ZONE = "America/Lima";
-
 /** Every default of the stack, here only (cdk.json carries just the database secret's name). */
 export const DEFAULTS = {
   envName: "dev",
   scheduleExpression: "cron(0 * * * ? *)",
-  scheduleTimeZone: BUSINESS_TIME_ZONE,
+  scheduleTimeZone: DEFAULT_TIME_ZONE,
   scheduleInput: { daysBack: 21, limit: 1000 },
   scheduleEnabled: true,
   outputPrefix: "reports",
@@ -74,7 +72,7 @@ export const DEFAULTS = {
   reservedConcurrency: 1,
   metricsNamespace: DEFAULT_METRICS_NAMESPACE,
   serviceName: DEFAULT_SERVICE_NAME,
-  reportTimeZone: BUSINESS_TIME_ZONE,
+  reportTimeZone: DEFAULT_TIME_ZONE,
   // The deployed page is read by the operators in Lima, in Spanish (the job's own default is English).
   reportLang: "es" as Lang,
   dbSslMode: "verify-full",

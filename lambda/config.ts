@@ -23,10 +23,13 @@ export const DEFAULT_OBJECTS: Readonly<ObjectNames> = {
 /** `MISSING` is the runbook's word; deployed gap views emit `CLAIM_NOT_GENERATED`. Both are gaps. */
 export const DEFAULT_GAP_STATUSES: readonly string[] = ["MISSING", "CLAIM_NOT_GENERATED"];
 
+/** The business day's zone: where the fleet works (Peru, no daylight saving). The one default of it. */
+export const DEFAULT_TIME_ZONE = "America/Lima";
+
 export interface ReconcileOptions {
   objects?: Partial<ObjectNames>;
   gapStatuses?: readonly string[];
-  /** IANA zone for the database session, so `CURRENT_DATE` is the business day (default America/Lima). */
+  /** IANA zone for the database session, so `CURRENT_DATE` is the business day (default `DEFAULT_TIME_ZONE`). */
   timeZone?: string;
   /** Per-refresh `lock_timeout` (default 10 s): a refresh never waits long behind another session. */
   refreshLockTimeoutMs?: number;
@@ -64,7 +67,7 @@ export function resolveOptions(
     objects: { ...DEFAULT_OBJECTS, ...defined(options.objects), ...defined(overrides) },
     gapStatuses:
       options.gapStatuses && options.gapStatuses.length > 0 ? options.gapStatuses : DEFAULT_GAP_STATUSES,
-    timeZone: options.timeZone ?? "America/Lima",
+    timeZone: options.timeZone ?? DEFAULT_TIME_ZONE,
     refreshLockTimeoutMs: options.refreshLockTimeoutMs ?? 10_000,
     refreshStatementTimeoutMs: options.refreshStatementTimeoutMs ?? 300_000,
     statementTimeoutMs: options.statementTimeoutMs ?? 120_000,

@@ -13,6 +13,7 @@
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { main } from "../lambda/cli/main.js";
+import { DEFAULT_TIME_ZONE } from "../lambda/config.js";
 import { generateDeployment } from "../reference/deployment-generator.js";
 import {
   DEPLOYMENT_STATE_NAMES,
@@ -74,7 +75,7 @@ if (values.help || usageError) {
     await client.connect();
     try {
       // The business day is Lima's, as the job counts it; the data is generated around that day.
-      await client.query("SET TIME ZONE 'America/Lima'");
+      await client.query("SELECT set_config('TimeZone', $1, false)", [DEFAULT_TIME_ZONE]);
       if (profile === "deployment") {
         await migrateDeployment(client);
         const truth = await generateDeployment(client, { seed, scale, state: state as DeploymentState });

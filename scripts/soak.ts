@@ -290,7 +290,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     // Like a warm Lambda container: one pool of two connections kept across runs.
     const pool = new pg.Pool({ connectionString: options.url, max: 2, idleTimeoutMillis: 120_000 });
     pool.on("error", () => undefined);
-    const job = new ReconcileCabinetClaims14d(pool, { timeZone: "America/Lima" });
+    const job = new ReconcileCabinetClaims14d(pool);
     const samples: RunSample[] = [];
     const failures: string[] = [];
     const statuses: Record<string, number> = {};

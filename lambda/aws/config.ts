@@ -4,7 +4,7 @@
  * are never echoed for the connection string.
  */
 import * as z from "zod";
-import type { ReconcileOptions } from "../config.js";
+import { DEFAULT_TIME_ZONE, type ReconcileOptions } from "../config.js";
 import { isTimeZone } from "../core/dates.js";
 import { ConfigurationError } from "../errors.js";
 import { DEFAULT_LANG, LANGS, type Lang, parseLang } from "../i18n/lang.js";
@@ -82,7 +82,7 @@ const EnvSchema = z.object({
     z
       .string()
       .refine(isTimeZone, { message: "must be an IANA time zone such as America/Lima" })
-      .default("America/Lima"),
+      .default(DEFAULT_TIME_ZONE),
   ),
   [ENV.reportLang]: optionalText
     .transform((v) => (v === undefined ? DEFAULT_LANG : parseLang(v)))

@@ -7,7 +7,7 @@
  * `--help` and a usage error start in a few tens of milliseconds (the bundle splits them into chunks).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { DEFAULT_GAP_STATUSES, DEFAULT_OBJECTS } from "../config.js";
+import { DEFAULT_GAP_STATUSES, DEFAULT_OBJECTS, DEFAULT_TIME_ZONE } from "../config.js";
 import { ConfigurationError, CredentialsError, InputError, ReconcileError } from "../errors.js";
 import { DEFAULT_LANG, LANGS, type Lang, parseLang, REPORT_LANG_ENV } from "../i18n/lang.js";
 
@@ -106,7 +106,7 @@ const databaseUrlOption = () =>
 const timeZoneOption = () =>
   new Option("--time-zone <zone>", "business time zone for CURRENT_DATE")
     .env("REPORT_TIME_ZONE")
-    .default("America/Lima");
+    .default(DEFAULT_TIME_ZONE);
 
 type Chosen = { command: "run"; flags: RunFlags } | { command: "reference load"; flags: ReferenceLoadFlags };
 
