@@ -3,7 +3,7 @@
  * §9.11, and one round trip before the run so that a missing database, a rejected role or an unreachable
  * server is reported in the job's words (docs/errors.md) rather than as whatever the run was doing.
  */
-import type pg from "pg";
+import pg from "pg";
 import { asReconcileError, ConfigurationError } from "../errors.js";
 
 export interface Connection {
@@ -75,4 +75,19 @@ export async function probe(pool: pg.Pool, target: string): Promise<void> {
   } catch (error) {
     throw asReconcileError(error, { phase: "connect", action: "connecting to", object: target });
   }
+}
+
+/**
+ * The CLI's pool: a short connect timeout (a wrong host fails in seconds, not minutes), and an idle client
+ * that dies (a server restart) must not crash the process with an unhandled 'error'.
+ */
+export function openPool(connection: Connection, max: number, applicationName: string): pg.Pool {
+  const pool = new pg.Pool({
+    ...connection.config,
+    max,
+    connectionTimeoutMillis: 15_000,
+    application_name: applicationName,
+  });
+  pool.on("error", () => undefined);
+  return pool;
 }

@@ -4,9 +4,9 @@
  * (`reference_meta.migrations`) and the data load replaces the reference tables' rows. A database that
  * holds anything else is refused unless `--force`, because the load empties tables of the same names.
  */
-import pg from "pg";
+import type pg from "pg";
 import { asReconcileError, ConfigurationError } from "../errors.js";
-import { connectionFromUrl, probe } from "./connection.js";
+import { connectionFromUrl, openPool, probe } from "./connection.js";
 import { type CliIo, EXIT, NAME, type ReferenceLoadFlags } from "./main.js";
 
 export interface LoadedProfile {
@@ -123,13 +123,7 @@ export async function referenceLoadCommand(
   const profile = PROFILES[flags.profile];
   if (!profile) throw new ConfigurationError(`reference load: no profile ${flags.profile} in this build`);
   const connection = connectionFromUrl(databaseUrl);
-  const pool = new pg.Pool({
-    ...connection.config,
-    max: 1,
-    connectionTimeoutMillis: 15_000,
-    application_name: NAME,
-  });
-  pool.on("error", () => undefined);
+  const pool = openPool(connection, 1, NAME);
   try {
     await probe(pool, connection.target);
     const client = await pool.connect();

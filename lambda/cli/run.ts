@@ -3,13 +3,12 @@
  * once, prints the summary or the report on stdout and every warning on stderr, and maps the outcome to an
  * exit code (docs/cli.md).
  */
-import pg from "pg";
 import type { ReconcileOptions } from "../config.js";
 import type { Report, ReportSink } from "../core/types.js";
 import { parseRunParameters } from "../params.js";
 import { ReconcileCabinetClaims14d, type RunLogger } from "../reconcile.js";
 import { fileSink } from "../report/file-sink.js";
-import { connectionFromUrl, probe } from "./connection.js";
+import { connectionFromUrl, openPool, probe } from "./connection.js";
 import { type CliIo, EXIT, NAME, type RunFlags } from "./main.js";
 import { formatSummary } from "./summary.js";
 
@@ -75,14 +74,7 @@ export async function runCommand(flags: RunFlags, databaseUrl: string, io: CliIo
     : undefined;
   if (flags.verbose) line("", `connecting to ${connection.target}; TLS: ${connection.tls}`);
 
-  const pool = new pg.Pool({
-    ...connection.config,
-    max: 2,
-    connectionTimeoutMillis: 15_000,
-    application_name: NAME,
-  });
-  // An idle client that dies (server restart) must not crash the process with an unhandled 'error'.
-  pool.on("error", () => undefined);
+  const pool = openPool(connection, 2, NAME);
   try {
     await probe(pool, connection.target);
     const report = await new ReconcileCabinetClaims14d(pool, options).runReconcile(params, {
