@@ -4,6 +4,7 @@
  * rotated password shows up (SQLSTATE 28P01): the secret is then fetched again, once, and the pool rebuilt.
  */
 import pg from "pg";
+import { ping } from "../db/session.js";
 import {
   asReconcileError,
   CredentialsError,
@@ -156,7 +157,7 @@ export class Database {
       const ignore = () => undefined;
       client.on("error", ignore);
       try {
-        await client.query("SELECT 1");
+        await ping(client);
         client.off("error", ignore);
         client.release();
         return;

@@ -4,6 +4,7 @@
  * server is reported in the job's words (docs/errors.md) rather than as whatever the run was doing.
  */
 import pg from "pg";
+import { ping } from "../db/session.js";
 import { asReconcileError, ConfigurationError } from "../errors.js";
 
 export interface Connection {
@@ -68,7 +69,7 @@ export async function probe(pool: pg.Pool, target: string): Promise<void> {
   try {
     const client = await pool.connect();
     try {
-      await client.query("SELECT 1");
+      await ping(client);
     } finally {
       client.release();
     }

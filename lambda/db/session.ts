@@ -11,6 +11,11 @@ import {
   SQLSTATE,
 } from "../errors.js";
 
+/** The cheapest round trip that proves a connection answers (a pool's client may be a dead socket). */
+export async function ping(client: pg.ClientBase): Promise<void> {
+  await client.query("SELECT 1");
+}
+
 /** What the run learns once about the server: the version decides SQL text, the role names refusals. */
 export interface SessionFacts {
   /** `server_version_num`, e.g. 170004. */
