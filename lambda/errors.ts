@@ -81,8 +81,6 @@ export class TimeBudgetError extends ReconcileError {}
 
 /** PostgreSQL SQLSTATE codes the job reacts to, named so that a `catch` reads as English. */
 export const SQLSTATE = {
-  UNDEFINED_TABLE: "42P01",
-  UNDEFINED_COLUMN: "42703",
   INVALID_PASSWORD: "28P01",
   INVALID_AUTHORIZATION: "28000",
   INVALID_CATALOG_NAME: "3D000",
@@ -96,8 +94,6 @@ export const SQLSTATE = {
   CLIENT_UNABLE_TO_CONNECT: "08001",
   SERVER_REJECTED_CONNECTION: "08004",
   TOO_MANY_CONNECTIONS: "53300",
-  OBJECT_NOT_IN_PREREQUISITE_STATE: "55000",
-  FEATURE_NOT_SUPPORTED: "0A000",
   INVALID_PARAMETER_VALUE: "22023",
   /** Class 22, "data exception": the first two characters of every code in it. */
   DATA_EXCEPTION_CLASS: "22",

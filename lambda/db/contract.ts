@@ -6,7 +6,7 @@
 import type pg from "pg";
 import type { ObjectNames } from "../config.js";
 import { OPTIONAL_GAP_COLUMNS, type OptionalGapColumn } from "../core/types.js";
-import { ContractError } from "../errors.js";
+import { ContractError, errorCode, SQLSTATE } from "../errors.js";
 import { displayName, type QualifiedName } from "./names.js";
 
 type Role = keyof ObjectNames;
@@ -40,7 +40,7 @@ export interface CheckedContract {
 const lookup = (text: string): string | null => (text.includes("\0") ? null : text);
 
 /** `parse_ident()` raises this for text that is no SQL name (an unterminated quote, `a..b`, `a;b`). */
-const INVALID_NAME = "22023";
+const INVALID_NAME = SQLSTATE.INVALID_PARAMETER_VALUE;
 
 interface Resolved {
   i: number;
@@ -83,7 +83,7 @@ async function firstInvalidName(
     try {
       await client.query("SELECT pg_catalog.parse_ident($1)", [lookup(objects[role])]);
     } catch (error) {
-      if ((error as { code?: string }).code !== INVALID_NAME) throw error;
+      if (errorCode(error) !== INVALID_NAME) throw error;
       const text = objects[role];
       return new ContractError(
         `contract: objects.${role} ${JSON.stringify(text)} is not a valid name (${(error as Error).message}); quote a name that holds other characters, e.g. "Ops"."My View"`,
@@ -100,7 +100,7 @@ export async function checkContract(client: pg.ClientBase, objects: ObjectNames)
   try {
     ({ rows } = await client.query<Resolved>(RESOLVE, [roles.map((r) => lookup(objects[r]))]));
   } catch (error) {
-    if ((error as { code?: string }).code !== INVALID_NAME) throw error;
+    if (errorCode(error) !== INVALID_NAME) throw error;
     throw (await firstInvalidName(client, roles, objects)) ?? error;
   }
   const names = {} as Record<Role, QualifiedName>;
