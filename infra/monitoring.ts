@@ -40,10 +40,12 @@ export interface MonitoringProps {
 /**
  * The Logs Insights query for the last runs: the handler's embedded-metric-format record (one per
  * invocation) carries every metric as a field, plus `run_id`, `status` and, for a failed run, `error`.
- * Skipped runs carry only `RunSucceeded` and `DurationMs`; failed ones `RunSucceeded = 0`.
+ * Skipped runs carry only `RunSucceeded` and `DurationMs`; failed ones `RunSucceeded = 0`. `Processed`
+ * sits next to `GapsFound` because the pair is how a run shows that `limit` cut it: `GapsFound` counts the
+ * whole window, `Processed` the rows analysed, newest lead first, so the rows left out are the most overdue.
  */
 const LAST_RUNS_QUERY = [
-  `fields @timestamp, run_id, status, error, ${METRIC.gapsFound}, ${METRIC.resolvedAfterRefresh}, ${METRIC.stillMissing}, ${METRIC.amountStillMissing}, ${METRIC.amountAtRisk}, ${METRIC.amountAtRisk15Plus}, ${METRIC.refreshFailures}, ${METRIC.durationMs}`,
+  `fields @timestamp, run_id, status, error, ${METRIC.gapsFound}, ${METRIC.processed}, ${METRIC.resolvedAfterRefresh}, ${METRIC.stillMissing}, ${METRIC.amountStillMissing}, ${METRIC.amountAtRisk}, ${METRIC.amountAtRisk15Plus}, ${METRIC.refreshFailures}, ${METRIC.durationMs}`,
   `filter ispresent(${METRIC.runSucceeded})`,
   "sort @timestamp desc",
   "limit 48",

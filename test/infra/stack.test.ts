@@ -359,6 +359,8 @@ describe("dashboard", () => {
       expect(body).toContain(metricLine(name));
     }
     expect(body).toContain("filter ispresent(RunSucceeded)");
+    // The last-runs table shows GapsFound next to Processed: a run that `limit` cut has GapsFound > Processed.
+    expect(body).toMatch(/fields @timestamp, run_id, status, error, GapsFound, Processed, /);
   });
 
   it("puts the money at risk and its collect-now part in one widget, with the alarm's line", () => {
