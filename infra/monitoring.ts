@@ -170,14 +170,16 @@ export class Monitoring extends Construct {
           alarmDescription: [
             `More than S/ ${collectNowAmount} of claims are ${COLLECT_NOW_DAYS}+ days overdue and still not claimed (${METRIC.amountAtRisk15Plus}, collect now): money the fleet earned and will lose unless someone acts.`,
             "Open the last run's HTML report (outputs.html in the function's 'run finished' log line; the dashboard's last-runs table has the run_id) and work the rows in the 15_30, 31_60 and 60_plus overdue buckets: each row's diagnosis says why the claim is missing and with which numbers.",
-            `The scheduled window (daysBack ${daysBack}) sees claims up to ${reach} days overdue; older ones are not counted.`,
+            `The scheduled window (daysBack ${daysBack}) sees claims up to ${reach} days overdue; older ones are not counted, nor are the oldest rows a run's limit left out (GapsFound above Processed).`,
           ].join(" "),
           metric: atRisk15Plus,
           threshold: collectNowAmount,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
           evaluationPeriods: 1,
-          // A missing point is a skipped or failed run (the other alarms cover those), not money owed.
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          // A missing point is a skipped or failed run (the other alarms cover those): nothing was measured.
+          // Keep the state: NOT_BREACHING would turn the alarm OK, and tell the topic the money was collected,
+          // whenever one hourly run is skipped, though money 15+ days overdue stays owed for days.
+          treatMissingData: cloudwatch.TreatMissingData.IGNORE,
         })
       : undefined;
     if (props.scheduleEnabled && !collectNowCovered) {
