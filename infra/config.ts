@@ -54,6 +54,11 @@ export interface ReconcileConfig {
     amountStillMissingThreshold: number;
     /** Hours without a `RunSucceeded` data point before the "no run" alarm fires. */
     noRunHours: number;
+    /**
+     * Soles 15+ days overdue (`AmountAtRisk15Plus`, collect now) above which the collect-now alarm fires;
+     * 0 fires on any such money. The alarm exists only when the schedule's window reaches that far.
+     */
+    collectNowAlarmAmount: number;
   };
 }
 
@@ -64,7 +69,11 @@ export const DEFAULTS = {
   envName: "dev",
   scheduleExpression: "cron(0 * * * ? *)",
   scheduleTimeZone: DEFAULT_TIME_ZONE,
-  scheduleInput: { daysBack: 21, limit: 1000 },
+  // Not the job's own default (21 days back, which the library and the CLI keep: docs/contract.md §3). A
+  // 21-day window reaches only 7 days overdue (`days_back - 14`): a gap older than 21 days silently leaves
+  // the scheduled run's view, and the collect-now alarm (15+ days overdue) could never see anything. 60
+  // days back reaches 46 days overdue, well past "collect now", at the cost of a larger gap view read.
+  scheduleInput: { daysBack: 60, limit: 1000 },
   scheduleEnabled: true,
   outputPrefix: "reports",
   outputRetentionDays: 90,
@@ -80,6 +89,8 @@ export const DEFAULTS = {
   stillMissingPeriods: 3,
   amountStillMissingThreshold: 5000,
   noRunHours: 2,
+  // Any money 15+ days overdue is worth a page: the collectors act on it now (docs/report.md).
+  collectNowAlarmAmount: 0,
 } as const;
 
 /** Thrown at synth time; the message names the context key. */
@@ -247,6 +258,7 @@ const ContextSchema = z
       wholeNumber(0, 100_000_000).default(DEFAULTS.amountStillMissingThreshold),
     ),
     noRunHours: context(wholeNumber(1, 24).default(DEFAULTS.noRunHours)),
+    collectNowAlarmAmount: context(wholeNumber(0, 100_000_000).default(DEFAULTS.collectNowAlarmAmount)),
   })
   .superRefine((c, ctx) => {
     const missing = (path: ContextKey, message: string) =>
@@ -332,6 +344,7 @@ export function configFromContext(get: Lookup): ReconcileConfig {
       stillMissingPeriods: c.stillMissingPeriods,
       amountStillMissingThreshold: c.amountStillMissingThreshold,
       noRunHours: c.noRunHours,
+      collectNowAlarmAmount: c.collectNowAlarmAmount,
     },
   };
 }

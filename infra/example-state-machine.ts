@@ -15,8 +15,26 @@ export interface ExampleStateMachineProps {
 }
 
 /**
+ * The job's errors that a person must fix (docs/errors.md): the same run fails the same way until the
+ * input, a setting, the credentials, the views or their data change. Never retried; caught by name into
+ * their own Fail state. Every other name in `ERROR_NAMES` is retried below (the ones whose class in
+ * `lambda/errors.ts` is `transient`); test/infra/stack.test.ts checks that each name is one or the other.
+ */
+export const NEEDS_A_PERSON: readonly string[] = [
+  ERROR_NAMES.input,
+  ERROR_NAMES.configuration,
+  ERROR_NAMES.credentials,
+  ERROR_NAMES.contract,
+  ERROR_NAMES.sourceData,
+  // Not transient: the same statement on the same data takes as long again (raise the timeout instead).
+  ERROR_NAMES.statementTimeout,
+  // The function's timeout is too short for the run: a setting.
+  ERROR_NAMES.timeBudget,
+];
+
+/**
  * An example workflow that uses the job as one step: run it (the state input is the run's parameters,
- * e.g. `{"daysBack":21,"limit":1000}`), retry only what is worth retrying, fail with the job's own error
+ * e.g. `{"daysBack":60,"limit":1000}`), retry only what is worth retrying, fail with the job's own error
  * name otherwise, and notify the topic when claims are still missing after the refresh.
  */
 export class ExampleStateMachine extends Construct {
@@ -26,8 +44,15 @@ export class ExampleStateMachine extends Construct {
   constructor(scope: Construct, id: string, props: ExampleStateMachineProps) {
     super(scope, id);
 
+    const needsAPerson = new sfn.Fail(this, "NeedsAPerson", {
+      comment:
+        "Retrying cannot help: fix what the error names (input, setting, credentials, views or their data; docs/errors.md).",
+      errorPath: "$.error.Error",
+      causePath: "$.error.Cause",
+    });
     const failed = new sfn.Fail(this, "ReconcileFailed", {
-      comment: "The job failed with a named error (InputError, ContractError...): see Error and Cause.",
+      comment:
+        "The job failed after its retries, or with an unexpected error: see Error (the job's error name) and Cause.",
       errorPath: "$.error.Error",
       causePath: "$.error.Cause",
     });
@@ -48,6 +73,16 @@ export class ExampleStateMachine extends Construct {
         maxDelay: Duration.minutes(5),
         jitterStrategy: sfn.JitterType.FULL,
       })
+      // Another session held a view the run needed (a long refresh, about 35 s deployed; a migration):
+      // it passes, so wait longer than it usually takes, and not all at once.
+      .addRetry({
+        errors: [ERROR_NAMES.lockWait],
+        interval: Duration.minutes(1),
+        backoffRate: 2,
+        maxAttempts: 3,
+        maxDelay: Duration.minutes(5),
+        jitterStrategy: sfn.JitterType.FULL,
+      })
       // The report upload failed after the database work was done: one more try is cheap.
       .addRetry({ errors: [ERROR_NAMES.output], interval: Duration.seconds(10), maxAttempts: 1 })
       // Reserved concurrency is 1: a scheduled run is in progress. Wait for it to finish.
@@ -57,6 +92,8 @@ export class ExampleStateMachine extends Construct {
         backoffRate: 2,
         maxAttempts: 4,
       })
+      .addCatch(needsAPerson, { errors: [...NEEDS_A_PERSON], resultPath: "$.error" })
+      // Retries exhausted, `ReconcileError` (unclassified) or a Lambda service error.
       .addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: "$.error" });
 
     const stillMissing = "$.metrics.still_missing";

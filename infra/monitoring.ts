@@ -1,4 +1,4 @@
-import { Duration } from "aws-cdk-lib";
+import { Annotations, Duration } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
@@ -7,7 +7,12 @@ import type * as sns from "aws-cdk-lib/aws-sns";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { METRIC } from "../lambda/aws/env-names.js";
-import type { ReconcileConfig } from "./config.js";
+import { agingReachDays, COLLECT_NOW_DAYS, coversCollectNow } from "../lambda/core/aging.js";
+import { WINDOW_DAYS } from "../lambda/core/dates.js";
+import { DEFAULTS, type ReconcileConfig } from "./config.js";
+
+/** Id of the synth warning given when the scheduled window is too short for the collect-now alarm. */
+export const COLLECT_NOW_OFF_WARNING = "reconcile:collectNowAlarmOff";
 
 export interface MonitoringProps {
   dashboardName: string;
@@ -22,6 +27,12 @@ export interface MonitoringProps {
    * successful run" alarm (it would sit in ALARM for ever and hide a real one).
    */
   scheduleEnabled: boolean;
+  /**
+   * `daysBack` of the scheduled runs' input (after the job's own defaults). The collect-now alarm exists
+   * only when that window reaches 15 days overdue (`daysBack` 29 or more): a shorter one never publishes
+   * `AmountAtRisk15Plus`, so its alarm could never fire.
+   */
+  scheduleDaysBack: number;
   /** Queues where failed invocations land (Lambda on-failure destination, the schedule's DLQ). */
   failureQueues: sqs.IQueue[];
 }
@@ -29,10 +40,12 @@ export interface MonitoringProps {
 /**
  * The Logs Insights query for the last runs: the handler's embedded-metric-format record (one per
  * invocation) carries every metric as a field, plus `run_id`, `status` and, for a failed run, `error`.
- * Skipped runs carry only `RunSucceeded` and `DurationMs`; failed ones `RunSucceeded = 0`.
+ * Skipped runs carry only `RunSucceeded` and `DurationMs`; failed ones `RunSucceeded = 0`. `Processed`
+ * sits next to `GapsFound` because the pair is how a run shows that `limit` cut it: `GapsFound` counts the
+ * whole window, `Processed` the rows analysed, newest lead first, so the rows left out are the most overdue.
  */
 const LAST_RUNS_QUERY = [
-  `fields @timestamp, run_id, status, error, ${METRIC.gapsFound}, ${METRIC.resolvedAfterRefresh}, ${METRIC.stillMissing}, ${METRIC.amountStillMissing}, ${METRIC.refreshFailures}, ${METRIC.durationMs}`,
+  `fields @timestamp, run_id, status, error, ${METRIC.gapsFound}, ${METRIC.processed}, ${METRIC.resolvedAfterRefresh}, ${METRIC.stillMissing}, ${METRIC.amountStillMissing}, ${METRIC.amountAtRisk}, ${METRIC.amountAtRisk15Plus}, ${METRIC.refreshFailures}, ${METRIC.durationMs}`,
   `filter ispresent(${METRIC.runSucceeded})`,
   "sort @timestamp desc",
   "limit 48",
@@ -49,6 +62,11 @@ export class Monitoring extends Construct {
   readonly refreshFailuresAlarm: cloudwatch.Alarm;
   /** Only when a schedule is enabled (see `MonitoringProps.scheduleEnabled`). */
   readonly noSuccessfulRunAlarm: cloudwatch.Alarm | undefined;
+  /**
+   * Money 15+ days overdue (collect now). Only with an enabled schedule whose window reaches that far
+   * (see `MonitoringProps.scheduleDaysBack`).
+   */
+  readonly collectNowAlarm: cloudwatch.Alarm | undefined;
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
@@ -71,6 +89,12 @@ export class Monitoring extends Construct {
       METRIC.amountStillMissing,
       cloudwatch.Stats.MAXIMUM,
       "Amount still missing (S/)",
+    );
+    const atRisk = jobMetric(METRIC.amountAtRisk, cloudwatch.Stats.MAXIMUM, "At risk, all (S/)");
+    const atRisk15Plus = jobMetric(
+      METRIC.amountAtRisk15Plus,
+      cloudwatch.Stats.MAXIMUM,
+      `At risk, ${COLLECT_NOW_DAYS}+ days overdue: collect now (S/)`,
     );
     const refreshFailures = jobMetric(METRIC.refreshFailures, cloudwatch.Stats.SUM, "Refresh failures");
     const durationMs = jobMetric(METRIC.durationMs, cloudwatch.Stats.MAXIMUM, "Run duration (ms)");
@@ -133,12 +157,45 @@ export class Monitoring extends Construct {
         })
       : undefined;
 
+    // The scheduled window's reach: a row of it is at most `daysBack - 14` days overdue. Below 15 the job
+    // publishes no `AmountAtRisk15Plus` at all (its zero would be the window's, not the debtors'), so an
+    // alarm on it would sit in OK for ever, which is worse than no alarm: say so at synth instead.
+    const daysBack = props.scheduleDaysBack;
+    const reach = agingReachDays(daysBack);
+    const collectNowAmount = props.alarms.collectNowAlarmAmount;
+    const collectNowCovered = coversCollectNow(reach);
+    const collectNowWatched = props.scheduleEnabled && collectNowCovered;
+    this.collectNowAlarm = collectNowWatched
+      ? new cloudwatch.Alarm(this, "CollectNow", {
+          alarmDescription: [
+            `More than S/ ${collectNowAmount} of claims are ${COLLECT_NOW_DAYS}+ days overdue and still not claimed (${METRIC.amountAtRisk15Plus}, collect now): money the fleet earned and will lose unless someone acts.`,
+            "Open the last run's HTML report (outputs.html in the function's 'run finished' log line; the dashboard's last-runs table has the run_id) and work the rows in the 15_30, 31_60 and 60_plus overdue buckets: each row's diagnosis says why the claim is missing and with which numbers.",
+            `The scheduled window (daysBack ${daysBack}) sees claims up to ${reach} days overdue; older ones are not counted, nor are the oldest rows a run's limit left out (GapsFound above Processed).`,
+          ].join(" "),
+          metric: atRisk15Plus,
+          threshold: collectNowAmount,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          // A missing point is a skipped or failed run (the other alarms cover those): nothing was measured.
+          // Keep the state: NOT_BREACHING would turn the alarm OK, and tell the topic the money was collected,
+          // whenever one hourly run is skipped, though money 15+ days overdue stays owed for days.
+          treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+        })
+      : undefined;
+    if (props.scheduleEnabled && !collectNowCovered) {
+      Annotations.of(this).addWarningV2(
+        COLLECT_NOW_OFF_WARNING,
+        `The collect-now alarm (${METRIC.amountAtRisk15Plus}) is off: the scheduled input's daysBack is ${daysBack}, so a run sees claims at most ${reach} days overdue and can never see money ${COLLECT_NOW_DAYS}+ days overdue. Give scheduleInput a daysBack of ${COLLECT_NOW_DAYS + WINDOW_DAYS} or more (the stack's default is ${DEFAULTS.scheduleInput.daysBack}) to turn it on.`,
+      );
+    }
+
     const alarms = [
       this.errorsAlarm,
       this.stillMissingAlarm,
       this.amountStillMissingAlarm,
       this.refreshFailuresAlarm,
       ...(this.noSuccessfulRunAlarm ? [this.noSuccessfulRunAlarm] : []),
+      ...(this.collectNowAlarm ? [this.collectNowAlarm] : []),
     ];
     const action = new SnsAction(props.topic);
     for (const alarm of alarms) {
@@ -161,6 +218,22 @@ export class Monitoring extends Construct {
       dashboardName: props.dashboardName,
       defaultInterval: Duration.days(2),
     });
+    // Money first, as in the report a person reads: all of it at risk, and the part to collect now.
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: collectNowCovered
+          ? `Money at risk (S/): all, and ${COLLECT_NOW_DAYS}+ days overdue`
+          : `Money at risk (S/); ${COLLECT_NOW_DAYS}+ days overdue not published: the schedule's window (daysBack ${daysBack}) does not reach it`,
+        left: [atRisk, atRisk15Plus],
+        width: 24,
+        height: 6,
+        leftYAxis: { min: 0 },
+        legendPosition: cloudwatch.LegendPosition.BOTTOM,
+        ...(this.collectNowAlarm
+          ? { leftAnnotations: [{ value: collectNowAmount, label: "collect-now alarm", color: "#d62728" }] }
+          : {}),
+      }),
+    );
     this.dashboard.addWidgets(
       graph("Gaps found (in window)", gapsFound),
       graph("Resolved after refresh", resolved),

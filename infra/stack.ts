@@ -21,6 +21,7 @@ import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
+import { parseRunParameters } from "../lambda/params.js";
 import type { ReconcileConfig } from "./config.js";
 import { ExampleStateMachine } from "./example-state-machine.js";
 import { Monitoring } from "./monitoring.js";
@@ -216,6 +217,8 @@ export class ReconcileStack extends Stack {
       serviceName: config.serviceName,
       alarms: config.alarms,
       scheduleEnabled: config.schedule.enabled,
+      // As the job reads the input (aliases and its own default of 21 applied); config.ts validated it.
+      scheduleDaysBack: parseRunParameters(config.schedule.input).daysBack,
       failureQueues: [this.failedRunsQueue, this.scheduleDeadLetterQueue],
     });
 

@@ -50,13 +50,23 @@ export const METRIC = {
   amountStillMissing: "AmountStillMissing",
   /** Money of STILL_MISSING and WOULD_REFRESH rows, once per claim key (a dry run shows it too). */
   amountAtRisk: "AmountAtRisk",
+  /**
+   * The part of `AmountAtRisk` 15+ days overdue (collect now). Published only by a run whose window reaches
+   * that far (`coversCollectNow(aging_reach_days)`, i.e. `daysBack` 29 or more): a shorter window's zero
+   * would be the window's blindness, not the debtors' payment, and would keep the alarm quiet for ever.
+   */
+  amountAtRisk15Plus: "AmountAtRisk15Plus",
   refreshFailures: "RefreshFailures",
   durationMs: "DurationMs",
   /** 1 per run that ended `completed` or `skipped`; its absence for 2 hours raises the "no run" alarm. */
   runSucceeded: "RunSucceeded",
 } as const;
 
-/** Names of errors the handler throws; Step Functions `Retry`/`Catch` match on these. */
+/**
+ * Names of errors the handler throws (the class names in `lambda/errors.ts`, which the Lambda reports as
+ * `errorType`); Step Functions `Retry`/`Catch` match on these. Every subclass of `ReconcileError` is here
+ * (test/infra/stack.test.ts checks it), so a workflow can name each one.
+ */
 export const ERROR_NAMES = {
   input: "InputError",
   contract: "ContractError",
@@ -65,4 +75,7 @@ export const ERROR_NAMES = {
   output: "OutputError",
   timeBudget: "TimeBudgetError",
   credentials: "CredentialsError",
+  sourceData: "SourceDataError",
+  lockWait: "LockWaitError",
+  statementTimeout: "StatementTimeoutError",
 } as const;

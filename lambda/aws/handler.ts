@@ -4,7 +4,8 @@
  * Logger and Metrics are attached as middy middleware at the bottom.
  *
  * Module load (the cold start's init phase) evaluates only what a bare Powertools handler needs: middy,
- * the logger, the metrics and their middleware, plus the error classes and the variable names. Everything
+ * the logger, the metrics and their middleware, plus the error classes, the variable names and the core's
+ * aging rule (`core/aging.ts`, with its small decimal helpers: which metrics a report publishes). Everything
  * heavier (zod and the configuration schema, the Powertools parser, pg, the Secrets Manager and S3 SDK
  * clients, the reconcile core) is a dynamic `import()`: inside the one-file bundle (`infra/bundling.ts`)
  * esbuild keeps each such module lazy, evaluated on the first invocation that needs it and then kept for

@@ -7,6 +7,7 @@
  */
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { MetricUnit as Unit } from "@aws-lambda-powertools/metrics/types";
+import { coversCollectNow } from "../core/aging.js";
 import type { Report } from "../core/types.js";
 import { METRIC } from "./env-names.js";
 
@@ -14,9 +15,18 @@ export function createMetrics(namespace: string, serviceName: string): Metrics {
   return new Metrics({ namespace, serviceName });
 }
 
-/** The value published for each metric of a report (amounts as numbers: CloudWatch has no decimals). */
+/**
+ * The value published for each metric of a report (amounts as numbers: CloudWatch has no decimals).
+ * `AmountAtRisk15Plus` is left out when the run's window cannot reach 15 days overdue (the core's
+ * `coversCollectNow`): its zero would be the window's, not the debtors', so no data point is better than
+ * a reassuring one (the alarm on it treats a missing point as "not breaching", and the stack only creates
+ * that alarm for a schedule whose window covers it).
+ */
 export function reportMetricValues(report: Report): Record<string, number> {
   const m = report.metrics;
+  const collectNow: Record<string, number> = coversCollectNow(m.aging_reach_days)
+    ? { [METRIC.amountAtRisk15Plus]: Number(m.amount_at_risk_15_plus) }
+    : {};
   return {
     [METRIC.processed]: m.processed,
     [METRIC.gapsFound]: m.gaps_found,
@@ -28,6 +38,7 @@ export function reportMetricValues(report: Report): Record<string, number> {
     [METRIC.stillMissing]: m.still_missing,
     [METRIC.amountStillMissing]: Number(m.amount_still_missing),
     [METRIC.amountAtRisk]: Number(m.amount_at_risk),
+    ...collectNow,
     [METRIC.refreshFailures]: m.refresh_failures,
     [METRIC.durationMs]: m.duration_ms,
     [METRIC.runSucceeded]: report.status === "completed" || report.status === "skipped" ? 1 : 0,
@@ -38,6 +49,7 @@ const UNIT: Readonly<Record<string, Unit>> = {
   [METRIC.durationMs]: MetricUnit.Milliseconds,
   [METRIC.amountStillMissing]: MetricUnit.NoUnit,
   [METRIC.amountAtRisk]: MetricUnit.NoUnit,
+  [METRIC.amountAtRisk15Plus]: MetricUnit.NoUnit,
 };
 
 /**

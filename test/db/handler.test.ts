@@ -347,18 +347,62 @@ describe("Lambda handler on PostgreSQL", () => {
       expect(doc.service).toBe(SERVICE);
       expect(typeof doc._aws.Timestamp).toBe("number");
       const names = directive?.Metrics.map((m) => m.Name).sort();
-      expect(names).toEqual(Object.values(METRIC).sort());
+      // 21 days back reaches 7 days overdue: every metric but the collect-now amount (next test).
+      const published = Object.values(METRIC).filter((n) => n !== METRIC.amountAtRisk15Plus);
+      expect(names).toEqual(published.sort());
       const units = Object.fromEntries(directive?.Metrics.map((m) => [m.Name, m.Unit]) ?? []);
       expect(units[METRIC.durationMs]).toBe("Milliseconds");
       expect(units[METRIC.stillMissing]).toBe("Count");
       const expected = reportMetricValues(r as unknown as Report);
-      for (const name of Object.values(METRIC)) expect(doc[name], name).toBe(expected[name]);
+      for (const name of published) expect(doc[name], name).toBe(expected[name]);
       expect(doc[METRIC.stillMissing]).toBe(r.metrics.still_missing);
       expect(doc[METRIC.amountStillMissing]).toBe(135);
       expect(doc[METRIC.gapsFound]).toBe(r.metrics.gaps_found);
       expect(doc[METRIC.runSucceeded]).toBe(1);
       expect(doc.run_id).toBe(r.run_id);
       expect(doc.status).toBe("completed");
+    });
+
+    it("publishes AmountAtRisk15Plus only for a window that reaches 15 days overdue (60 back, not 21)", async () => {
+      // Prepare: one more claim still missing, 40 days after its lead (26 days overdue: collect now).
+      // Seeding again also refreshes the toy chain, which this test does not look at.
+      const oldLead = addDays(today, -40);
+      await asAdmin(async (client) => {
+        await seedToy(client, [
+          {
+            driver_id: "old-few-trips",
+            lead_date: oldLead,
+            milestone: 5,
+            achieved: addDays(oldLead, 2),
+            trips: { 0: 2 },
+          },
+        ]);
+      });
+      const handler = createHandler({ env: env() });
+      const collectNow = (records: Array<Record<string, unknown>>) =>
+        emfDocs(records).find((d) => METRIC.runSucceeded in d) as Record<string, unknown>;
+      // Act: the stack's scheduled input, then the job's own default window.
+      const wide = await invoke(handler, { daysBack: 60, limit: 1000 });
+      const narrow = await invoke(handler, { daysBack: 21, limit: 1000 });
+      // Assess
+      expect(wide.error).toBeUndefined();
+      expect(wide.result?.metrics).toMatchObject({ aging_reach_days: 46, amount_at_risk_15_plus: "35.00" });
+      const wideDoc = collectNow(wide.records);
+      expect(wideDoc[METRIC.amountAtRisk15Plus]).toBe(35);
+      expect(wideDoc[METRIC.amountAtRisk]).toBe(Number(wide.result?.metrics.amount_at_risk));
+      type Directive = { CloudWatchMetrics: Array<{ Metrics: Array<{ Name: string; Unit: string }> }> };
+      const unit = (doc: Record<string, unknown>) => {
+        const [directive] = (doc._aws as Directive).CloudWatchMetrics;
+        return directive?.Metrics.find((m) => m.Name === METRIC.amountAtRisk15Plus)?.Unit;
+      };
+      expect(unit(wideDoc)).toBe("None");
+      // 21 days back cannot see the old claim: its zero is the window's, so no data point at all.
+      expect(narrow.error).toBeUndefined();
+      expect(narrow.result?.metrics).toMatchObject({ aging_reach_days: 7, amount_at_risk_15_plus: "0.00" });
+      const narrowDoc = collectNow(narrow.records);
+      expect(narrowDoc).not.toHaveProperty(METRIC.amountAtRisk15Plus);
+      expect(unit(narrowDoc)).toBeUndefined();
+      expect(narrowDoc[METRIC.amountAtRisk]).toBe(Number(narrow.result?.metrics.amount_at_risk));
     });
 
     it("every log line carries the service, run id and request id; no line holds the event", async () => {
@@ -506,6 +550,43 @@ describe("Lambda handler on PostgreSQL", () => {
     it("too little time left to start: TimeBudgetError", async () => {
       const { error } = await invoke(createHandler({ env: env() }), {}, lambdaContext(2_500));
       expect(error?.name).toBe(ERROR_NAMES.timeBudget);
+    });
+
+    it("a view raising on its own data: SourceDataError, by that name, in the error and the metric record", async () => {
+      // Prepare: the canonical achieved view divides by zero on every row it reads (SQLSTATE 22012).
+      await asAdmin(async (client) => {
+        await client.query(
+          "CREATE OR REPLACE VIEW toy.v_achieved AS SELECT * FROM toy.achieved WHERE 1 / (milestone_value - milestone_value) = 0",
+        );
+      });
+      // Act
+      const { error, records } = await invoke(createHandler({ env: env() }), SCHEDULER_EVENT);
+      // Assess: the name is what Lambda reports as errorType and Step Functions matches on.
+      expect(error).toBeInstanceOf(Error);
+      expect(error?.name).toBe(ERROR_NAMES.sourceData);
+      expect(error?.message).toMatch(/division by zero/);
+      const emf = emfDocs(records).find((d) => METRIC.runSucceeded in d);
+      expect(emf).toMatchObject({ [METRIC.runSucceeded]: 0, status: "failed", error: "SourceDataError" });
+    });
+
+    it("a read stuck behind another session's lock past statement_timeout: StatementTimeoutError", async () => {
+      // Prepare: another session holds the gap view's table; reads give up after 1 s (the configured cap,
+      // not the Lambda deadline: 60 s are left, so the run fails instead of ending partial).
+      const blocker = await db().pool.connect();
+      let outcome: Invocation;
+      try {
+        await blocker.query("BEGIN");
+        await blocker.query("LOCK TABLE toy.gap_rows IN ACCESS EXCLUSIVE MODE");
+        // Act
+        outcome = await invoke(createHandler({ env: env({ STATEMENT_TIMEOUT_MS: "1000" }) }), {});
+      } finally {
+        await blocker.query("ROLLBACK");
+        blocker.release();
+      }
+      // Assess
+      expect(outcome.error?.name).toBe(ERROR_NAMES.statementTimeout);
+      const emf = emfDocs(outcome.records).find((d) => METRIC.runSucceeded in d);
+      expect(emf).toMatchObject({ status: "failed", error: "StatementTimeoutError" });
     });
 
     it("a configured object that does not exist: ContractError naming it", async () => {

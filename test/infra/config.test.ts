@@ -6,7 +6,7 @@ const from = (context: Record<string, unknown>) => configFromContext((key: Conte
 const base = { dbSecretName: "app/db" };
 
 describe("configFromContext", () => {
-  it("reads cdk.json's defaults: hourly in Lima with the runbook's parameters", () => {
+  it("reads cdk.json's defaults: hourly in Lima, 60 days back (collect-now money in view)", () => {
     const config = from(CDK_JSON_CONTEXT);
     expect(config).toMatchObject({
       envName: "dev",
@@ -14,7 +14,7 @@ describe("configFromContext", () => {
       schedule: {
         expression: "cron(0 * * * ? *)",
         timeZone: "America/Lima",
-        input: { daysBack: 21, limit: 1000 },
+        input: { daysBack: 60, limit: 1000 },
         enabled: true,
       },
       outputPrefix: "reports",
@@ -22,7 +22,12 @@ describe("configFromContext", () => {
       metricsNamespace: "ReconcileCabinetClaims14d",
       serviceName: "reconcile-cabinet-claims-14d",
       dbSslMode: "verify-full",
-      alarms: { stillMissingPeriods: 3, amountStillMissingThreshold: 5000, noRunHours: 2 },
+      alarms: {
+        stillMissingPeriods: 3,
+        amountStillMissingThreshold: 5000,
+        noRunHours: 2,
+        collectNowAlarmAmount: 0,
+      },
       reservedConcurrency: 1,
     });
     expect(config.vpc).toBeUndefined();
@@ -87,6 +92,8 @@ describe("configFromContext", () => {
     [{ ...base, envName: "Prod_1" }, /envName/],
     [{ ...base, reservedConcurrency: "-1" }, /reservedConcurrency.*from 0 to 1000/],
     [{ ...base, reservedConcurrency: "one" }, /reservedConcurrency.*whole number/],
+    [{ ...base, collectNowAlarmAmount: "-1" }, /collectNowAlarmAmount.*from 0 to 100000000/],
+    [{ ...base, collectNowAlarmAmount: "S/ 500" }, /collectNowAlarmAmount.*whole number/],
   ])("rejects %j naming the key", (context, message) => {
     expect(() => from(context)).toThrow(message);
   });
@@ -94,6 +101,11 @@ describe("configFromContext", () => {
   it("writes the HTML report in Spanish for the operators unless told otherwise", () => {
     expect(from(base).reportLang).toBe("es");
     expect(from({ ...base, reportLang: "en" }).reportLang).toBe("en");
+  });
+
+  it("reads the collect-now alarm's amount from the command line or cdk.json", () => {
+    expect(from({ ...base, collectNowAlarmAmount: "2500" }).alarms.collectNowAlarmAmount).toBe(2500);
+    expect(from({ ...base, collectNowAlarmAmount: 750 }).alarms.collectNowAlarmAmount).toBe(750);
   });
 
   it("keeps defaults in one place", () => {

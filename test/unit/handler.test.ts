@@ -8,7 +8,8 @@ import type { Report } from "../../lambda/core/types.js";
 import { captureOutput } from "../support/captured-output.js";
 import { lambdaContext } from "../support/lambda-events.js";
 
-const report = (status: Report["status"], amount: string) =>
+/** A report's head and metrics; `reach` is `aging_reach_days` (`days_back - 14`): 46 for 60 days back. */
+const report = (status: Report["status"], amount: string, reach = 46) =>
   ({
     run_id: "r",
     status,
@@ -23,6 +24,8 @@ const report = (status: Report["status"], amount: string) =>
       still_missing: 3,
       amount_still_missing: amount,
       amount_at_risk: "70.00",
+      amount_at_risk_15_plus: "35.00",
+      aging_reach_days: reach,
       refresh_failures: 0,
       duration_ms: 1234,
     },
@@ -44,11 +47,21 @@ describe("handler without a database", () => {
     expect(Object.keys(values).sort()).toEqual(Object.values(METRIC).sort());
     expect(values[METRIC.amountStillMissing]).toBe(3135.5);
     expect(values[METRIC.amountAtRisk]).toBe(70);
+    expect(values[METRIC.amountAtRisk15Plus]).toBe(35);
     expect(values[METRIC.stillMissing]).toBe(3);
     expect(values[METRIC.durationMs]).toBe(1234);
     expect(values[METRIC.runSucceeded]).toBe(1);
     expect(reportMetricValues(report("skipped", "0"))[METRIC.runSucceeded]).toBe(1);
     expect(reportMetricValues(report("partial", "35.00"))[METRIC.runSucceeded]).toBe(0);
+  });
+
+  it("publishes the collect-now amount only when the window reaches 15 days overdue (29+ days back)", () => {
+    // 28 days back reaches 14 days overdue: the window's zero, not the debtors', so no data point at all.
+    const short = reportMetricValues(report("completed", "0.00", 14));
+    expect(short).not.toHaveProperty(METRIC.amountAtRisk15Plus);
+    expect(short[METRIC.amountAtRisk]).toBe(70);
+    // 29 days back: the first window that can hold collect-now money.
+    expect(reportMetricValues(report("completed", "0.00", 15))[METRIC.amountAtRisk15Plus]).toBe(35);
   });
 
   it("a container without configuration starts, then fails each invocation with a ConfigurationError", async () => {
