@@ -1,7 +1,7 @@
 import { App, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { type ContextKey, configFromContext } from "./config.js";
 import { ReconcileStack } from "./stack.js";
+import { type ContextKey, configFromContext } from "./stack-config.js";
 
 /**
  * The CDK app: one stack per environment name, configured from context (`cdk.json`, `-c key=value`), with

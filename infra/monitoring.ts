@@ -9,7 +9,7 @@ import { Construct } from "constructs";
 import { METRIC } from "../lambda/aws/env-names.js";
 import { agingReachDays, COLLECT_NOW_DAYS, coversCollectNow } from "../lambda/core/aging.js";
 import { WINDOW_DAYS } from "../lambda/core/dates.js";
-import { DEFAULTS, type ReconcileConfig } from "./config.js";
+import { DEFAULTS, type ReconcileConfig } from "./stack-config.js";
 
 /** Id of the synth warning given when the scheduled window is too short for the collect-now alarm. */
 export const COLLECT_NOW_OFF_WARNING = "reconcile:collectNowAlarmOff";

@@ -12,7 +12,7 @@ import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { ENV } from "../lambda/aws/env-names.js";
 import { HANDLER_NAME } from "./bundling.js";
-import type { ObjectNameKey } from "./config.js";
+import type { ObjectNameKey } from "./stack-config.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const LAMBDA_SOURCES = fileURLToPath(new URL("../lambda", import.meta.url));

@@ -22,11 +22,11 @@ import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { parseRunParameters } from "../lambda/params.js";
-import type { ReconcileConfig } from "./config.js";
 import { ExampleStateMachine } from "./example-state-machine.js";
 import { Monitoring } from "./monitoring.js";
 import { acknowledgeFindings } from "./nag-acknowledgements.js";
 import { ReconcileFunction } from "./reconcile-function.js";
+import type { ReconcileConfig } from "./stack-config.js";
 
 export interface ReconcileStackProps extends StackProps {
   config: ReconcileConfig;
@@ -217,7 +217,7 @@ export class ReconcileStack extends Stack {
       serviceName: config.serviceName,
       alarms: config.alarms,
       scheduleEnabled: config.schedule.enabled,
-      // As the job reads the input (aliases and its own default of 21 applied); config.ts validated it.
+      // As the job reads the input (aliases and its own default of 21 applied); stack-config.ts validated it.
       scheduleDaysBack: parseRunParameters(config.schedule.input).daysBack,
       failureQueues: [this.failedRunsQueue, this.scheduleDeadLetterQueue],
     });

@@ -13,8 +13,8 @@ import {
   isConnectionError,
   type ReconcileError,
 } from "../errors.js";
-import type { DatabaseSource, SslMode } from "./config.js";
 import type { DbCredentials, SecretCredentials } from "./credentials.js";
+import type { DatabaseSource, SslMode } from "./lambda-config.js";
 
 /** A run holds one session; one spare lets a retry or a late cleanup never wait for the pool. */
 const POOL_MAX = 2;

@@ -28,9 +28,9 @@ import type { Context } from "aws-lambda";
 import type { Report } from "../core/types.js";
 import { asReconcileError, ConfigurationError, ReconcileError } from "../errors.js";
 import type { RunLogger } from "../reconcile.js";
-import type { LambdaConfig } from "./config.js";
 import type { Database } from "./database.js";
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, ENV } from "./env-names.js";
+import type { LambdaConfig } from "./lambda-config.js";
 import { createMetrics, recordFailure, recordReport } from "./metrics.js";
 import type { S3ReportSink } from "./s3-sink.js";
 
@@ -43,7 +43,7 @@ function once<T>(load: () => Promise<T>): () => Promise<T> {
   };
 }
 
-const loadConfigModule = once(() => import("./config.js"));
+const loadConfigModule = once(() => import("./lambda-config.js"));
 const loadInputModule = once(() => import("./input.js"));
 const loadRunModules = once(() => import("./run-modules.js"));
 type RunModules = Awaited<ReturnType<typeof loadRunModules>>;
@@ -80,7 +80,7 @@ export function safetyMarginMs(remainingMs: number): number {
 /** Builds a handler with its own container state (the module exports one built from `process.env`). */
 export function createHandler(deps: HandlerDependencies = {}) {
   const env = deps.env ?? process.env;
-  // Same values as the configuration's `serviceName` and `metricsNamespace` (see `config.ts`).
+  // Same values as the configuration's `serviceName` and `metricsNamespace` (see `lambda-config.ts`).
   const serviceName = powertoolsName(env, ENV.serviceName, DEFAULT_SERVICE_NAME);
   const namespace = powertoolsName(env, ENV.metricsNamespace, DEFAULT_METRICS_NAMESPACE);
   const logger = new Logger({ serviceName });

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
-import { type ContextKey, configFromContext } from "../../infra/config.js";
 import { ReconcileStack } from "../../infra/stack.js";
+import { type ContextKey, configFromContext } from "../../infra/stack-config.js";
 
 /**
  * Time for one synthesis on a busy 2-core machine. Synthesizing the stack takes 2-4 s idle; under load it

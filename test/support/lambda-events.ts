@@ -5,7 +5,7 @@ import type { Context } from "aws-lambda";
 
 /**
  * EventBridge Scheduler passes the schedule's input as it is. This is the runbook's window (21 days, the
- * job's default); the stack's schedule looks 60 days back (infra/config.ts), tested where it matters.
+ * job's default); the stack's schedule looks 60 days back (infra/stack-config.ts), tested where it matters.
  */
 export const SCHEDULER_EVENT = { daysBack: 21, limit: 1000 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readConfig } from "../../lambda/aws/config.js";
+import { readConfig } from "../../lambda/aws/lambda-config.js";
 import { ConfigurationError } from "../../lambda/errors.js";
 
 const SECRET = { DB_SECRET_ID: "arn:aws:secretsmanager:us-east-1:123456789012:secret:reconcile-db-AbCdEf" };

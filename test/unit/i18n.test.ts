@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readConfig } from "../../lambda/aws/config.js";
+import { readConfig } from "../../lambda/aws/lambda-config.js";
 import { ConfigurationError } from "../../lambda/errors.js";
 import { CLI_MESSAGES } from "../../lambda/i18n/cli-messages.js";
 import { formatCount, formatMoney } from "../../lambda/i18n/format.js";

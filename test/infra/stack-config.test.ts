@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type ContextKey, configFromContext, DEFAULTS } from "../../infra/config.js";
+import { type ContextKey, configFromContext, DEFAULTS } from "../../infra/stack-config.js";
 import { CDK_JSON_CONTEXT } from "./fixture.js";
 
 const from = (context: Record<string, unknown>) => configFromContext((key: ContextKey) => context[key]);
