@@ -92,7 +92,7 @@ describe("object names holding quotes, semicolons or SQL", () => {
     }
   }
 
-  it("1,000 generated names: each is read by PostgreSQL, not found or refused by name, and nothing is executed", async () => {
+  it("500 generated names: each is read by PostgreSQL, not found or refused by name, and nothing is executed", async () => {
     let contract = 0;
     let input = 0;
     let invalid = 0;
@@ -138,16 +138,16 @@ describe("object names holding quotes, semicolons or SQL", () => {
         }
         contract += 1;
       }),
-      { numRuns: 1_000 },
+      { numRuns: 500 },
     );
-    expect(invalid).toBeGreaterThan(100);
-    expect(contract).toBeGreaterThan(600);
+    expect(invalid).toBeGreaterThan(50);
+    expect(contract).toBeGreaterThan(300);
     expect(input).toBeGreaterThan(0);
     const canary = await db().pool.query("SELECT count(*)::int AS n FROM public.canary");
     expect(canary.rows[0].n).toBe(1);
     expect((await db().pool.query("SELECT tag FROM public.ddl_seen")).rows).toEqual([]);
     expect(await refreshLog(client())).toEqual([]);
-  });
+  }, 300_000);
 
   it("real objects under hostile names: the whole run reads and refreshes them, quoted, and nothing else", async () => {
     // Prepare: a schema and every contract object named with quotes, semicolons and SQL, over the toy
