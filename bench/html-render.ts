@@ -89,7 +89,10 @@ async function openOnce(browser: Awaited<ReturnType<typeof launchChromium>>, url
           getEntriesByType(type: string): Array<{ loadEventEnd: number }>;
           getEntriesByName(name: string): Array<{ startTime: number }>;
         };
-        document: { body: { offsetHeight: number }; getElementById(id: string): { scrollIntoView(): void } | null };
+        document: {
+          body: { offsetHeight: number };
+          getElementById(id: string): { scrollIntoView(): void } | null;
+        };
         requestAnimationFrame(f: (t: number) => void): void;
       };
       const frame = () => new Promise((resolve) => g.requestAnimationFrame(resolve));

@@ -85,7 +85,9 @@ export function formatSummary(report: Report, outputs: string[] = [], lang: Lang
     lines.push("", t.aging);
     if (anyAtRisk)
       for (const b of report.at_risk_by_bucket)
-        lines.push(`  ${b.bucket.padEnd(24)} ${String(b.count).padStart(7)}  ${soles(b.amount).padStart(14)}`);
+        lines.push(
+          `  ${b.bucket.padEnd(24)} ${String(b.count).padStart(7)}  ${soles(b.amount).padStart(14)}`,
+        );
     lines.push(`  ${t.collectNow}: ${collectNow}`);
   }
 

@@ -79,4 +79,3 @@ export interface BucketTotal {
   /** Amount at risk in the bucket, once per claim (decimal string). */
   amount: string;
 }
-

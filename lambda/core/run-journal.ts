@@ -3,7 +3,13 @@
  * read, and whether the time budget cut it short (`partial`). Logs as it records, through the run's logger.
  */
 import type { PhaseTiming, RefreshResult } from "./types.js";
-import { type BudgetCause, budgetWarning, type RunWarning, refreshFailedWarning, warningText } from "./warnings.js";
+import {
+  type BudgetCause,
+  budgetWarning,
+  type RunWarning,
+  refreshFailedWarning,
+  warningText,
+} from "./warnings.js";
 
 export interface JournalLogger {
   info(message: string, extra?: Record<string, unknown>): void;

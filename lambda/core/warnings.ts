@@ -130,7 +130,11 @@ export function tripDateWarnings(facts: {
 export function refusedRefreshWarning(role: string, plan: readonly RefreshStep[]): RunWarning | null {
   const refused = plan.filter((step) => !step.permitted);
   if (refused.length === 0) return null;
-  return { code: "refresh_not_permitted", role, views: refused.map((s) => ({ name: s.name, owner: s.owner })) };
+  return {
+    code: "refresh_not_permitted",
+    role,
+    views: refused.map((s) => ({ name: s.name, owner: s.owner })),
+  };
 }
 
 /** Rows that look due under a status the job does not treat as a gap (perhaps a status word it should). */

@@ -265,7 +265,9 @@ describe.skipIf(!CHROMIUM)("the HTML report in headless Chromium", () => {
       const codes = await items.evaluateAll((els) => els.map((e) => e.getAttribute("data-code")));
       expect(codes).toContain("no_gap_status");
       const text = await p.textContent('#warnings li[data-code="no_gap_status"]');
-      expect(text).toMatch(/^ninguna fila de la ventana tiene un estado de brecha \(NINGUNO\), pero hay \d+ filas/);
+      expect(text).toMatch(
+        /^ninguna fila de la ventana tiene un estado de brecha \(NINGUNO\), pero hay \d+ filas/,
+      );
       expect(await p.textContent("#warnings h2")).toMatch(/advertencia/);
       // The CLI: the same warning, in Spanish, on stderr with the usual prefix; the summary counts it.
       expect(warnedStderr).toContain(

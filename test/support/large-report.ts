@@ -24,7 +24,13 @@ const DIAGNOSES: readonly Diagnosis[] = [
   "TRIPS_OUTSIDE_WINDOW",
   "CLAIMS_VIEW_MISSING",
 ];
-const VERDICTS: readonly Verdict[] = ["ALREADY_EXISTS", "STILL_MISSING", "INVALID", "RESOLVED", "STILL_MISSING"];
+const VERDICTS: readonly Verdict[] = [
+  "ALREADY_EXISTS",
+  "STILL_MISSING",
+  "INVALID",
+  "RESOLVED",
+  "STILL_MISSING",
+];
 
 export function largeRow(ord: number, asOf: string = LARGE_AS_OF): ReportRow {
   const lead = addDays(asOf, -(ord % 80));

@@ -45,7 +45,9 @@ describe("the page's figures are the report's", () => {
     expect(totals.collectNowCount).toBeGreaterThan(0);
 
     const page = htmlReport(report, { lang: "en" });
-    expect(page).toContain(`data-metric="amount_at_risk_15_plus" data-value="${report.metrics.amount_at_risk_15_plus}"`);
+    expect(page).toContain(
+      `data-metric="amount_at_risk_15_plus" data-value="${report.metrics.amount_at_risk_15_plus}"`,
+    );
     expect(page).toContain('data-covered="true"');
   });
 
@@ -56,7 +58,9 @@ describe("the page's figures are the report's", () => {
     expect(en).toContain('data-covered="false" data-reach="7"');
     expect(en).toContain("this window reaches 7 days overdue at most; run with --days-back 29 or more");
     const es = htmlReport(report, { lang: "es" });
-    expect(es).toContain("esta ventana llega a 7 días de atraso como máximo; ejecute con --days-back 29 o más");
+    expect(es).toContain(
+      "esta ventana llega a 7 días de atraso como máximo; ejecute con --days-back 29 o más",
+    );
   });
 
   it("says warnings in the page's language, each with its code", () => {

@@ -25,7 +25,10 @@ import { sampleHead, sampleReport } from "../support/report-fixtures.js";
  * the codes: a new code without a sample here does not compile.
  */
 const SAMPLES: { readonly [C in WarningCode]: { warning: WarningOf<C>; kept: readonly string[] } } = {
-  window_empty: { warning: { code: "window_empty", asOf: "2026-11-24", daysBack: 21 }, kept: ["2026-11-24", "21"] },
+  window_empty: {
+    warning: { code: "window_empty", asOf: "2026-11-24", daysBack: 21 },
+    kept: ["2026-11-24", "21"],
+  },
   no_gap_status: {
     warning: { code: "no_gap_status", gapStatuses: ["MISSING"], total: 3, byStatus: { OK: 2, LATE: 1 } },
     kept: ["MISSING", "OK=2", "LATE=1", "3"],
@@ -34,7 +37,10 @@ const SAMPLES: { readonly [C in WarningCode]: { warning: WarningOf<C>; kept: rea
     warning: { code: "unreadable_trip_dates", count: 4, example: "31-02-2026" },
     kept: ["4", "summary_daily", "date_file", '"31-02-2026"'],
   },
-  iso_trip_dates: { warning: { code: "iso_trip_dates", count: 12 }, kept: ["12", "YYYY-MM-DD", "DD-MM-YYYY"] },
+  iso_trip_dates: {
+    warning: { code: "iso_trip_dates", count: 12 },
+    kept: ["12", "YYYY-MM-DD", "DD-MM-YYYY"],
+  },
   refresh_not_permitted: {
     warning: { code: "refresh_not_permitted", role: "job", views: [{ name: "ops.mv_claims", owner: "etl" }] },
     kept: ["job", "ops.mv_claims", "etl", "MAINTAIN"],
@@ -80,12 +86,12 @@ describe("every warning in both languages", () => {
     expect(warningText(claimedGapsWarning(7) as RunWarning)).toBe(
       "7 rows with a gap status already have their claim in the claims view (ALREADY_EXISTS): the gap view decides whether a claim exists from another source, so these rows will never leave it",
     );
-    expect(tripDateWarnings({ unparseable: 2, unparseable_example: "x", iso_in_window: 3 }).map(warningText)).toEqual(
-      [
-        '2 summary_daily rows of the analysed drivers have a date_file in no accepted format (DD-MM-YYYY, YYYY-MM-DD) or an impossible date (e.g. "x"); their trips are not counted',
-        "3 summary_daily rows of the analysed drivers inside their windows are written YYYY-MM-DD: the job counts their trips, but views that parse only DD-MM-YYYY do not, so a milestone can be missing from them before the gap view ever shows it",
-      ],
-    );
+    expect(
+      tripDateWarnings({ unparseable: 2, unparseable_example: "x", iso_in_window: 3 }).map(warningText),
+    ).toEqual([
+      '2 summary_daily rows of the analysed drivers have a date_file in no accepted format (DD-MM-YYYY, YYYY-MM-DD) or an impossible date (e.g. "x"); their trips are not counted',
+      "3 summary_daily rows of the analysed drivers inside their windows are written YYYY-MM-DD: the job counts their trips, but views that parse only DD-MM-YYYY do not, so a milestone can be missing from them before the gap view ever shows it",
+    ]);
     expect(looksLikeGapWarnings(new Map([["LATE", 5]])).map(warningText)).toEqual([
       '5 rows with claim_status "LATE" (not a gap status) have no claim although the canonical view says the milestone was achieved inside the window',
     ]);
@@ -110,7 +116,8 @@ describe("the run journal", () => {
     mode: "plain",
     duration_ms: 3,
     ok: false,
-    error: "not permitted: role job may not refresh it (it needs to own it, owner etl, or hold MAINTAIN on PostgreSQL 17+)",
+    error:
+      "not permitted: role job may not refresh it (it needs to own it, owner etl, or hold MAINTAIN on PostgreSQL 17+)",
     outcome: { kind: "not_permitted", role: "job", owner: "etl" },
     ...over,
   });
@@ -124,7 +131,11 @@ describe("the run journal", () => {
     journal.refreshed(result({ ok: true, error: null, outcome: { kind: "ok" } }), false);
     journal.refreshed(result({ error: "skipped: not started", outcome: { kind: "out_of_time" } }), true);
     journal.budgetExhausted({ kind: "read", detail: "no time left for the next phase" });
-    expect(journal.warnings.map((w) => w.code)).toEqual(["claimed_gaps", "refresh_failed", "time_budget_exhausted"]);
+    expect(journal.warnings.map((w) => w.code)).toEqual([
+      "claimed_gaps",
+      "refresh_failed",
+      "time_budget_exhausted",
+    ]);
     expect(journal.partial).toBe(true);
     // The refresh failure reads as it always did: the result's own words.
     expect(journal.warningTexts[1]).toBe(`refresh of ops.mv_claims (upstream) failed: ${result({}).error}`);
