@@ -22,6 +22,11 @@ import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { CHROMIUM, launchChromium, NO_CHROMIUM } from "./chromium.js";
 
 const AS_OF = "2026-11-24";
+/**
+ * The wide run looks two weeks later over 35 days: the generator plants its gaps inside the job's usual
+ * window (up to 21 days before AS_OF), so seen from AS_OF + 14 the oldest of them are 15+ days overdue.
+ */
+const WIDE_AS_OF = "2026-12-08";
 type JsonReport = Report & { rows: Array<ReportRow & { duplicate_of?: number | null }> };
 
 /** Opens a page and records every request it makes and every console error (a CSP violation is one). */
@@ -52,8 +57,8 @@ function sumOnce(rows: JsonReport["rows"], keep: (row: JsonReport["rows"][number
   }
   return sum.toFixed(2);
 }
-const daysOverdue = (leadDate: string) =>
-  Math.max(0, (Date.parse(`${AS_OF}T00:00:00Z`) - Date.parse(`${leadDate}T00:00:00Z`)) / 86_400_000 - 14);
+const daysOverdue = (leadDate: string, asOf = AS_OF) =>
+  Math.max(0, (Date.parse(`${asOf}T00:00:00Z`) - Date.parse(`${leadDate}T00:00:00Z`)) / 86_400_000 - 14);
 const atRisk = (row: ReportRow) => row.verdict === "STILL_MISSING" || row.verdict === "WOULD_REFRESH";
 
 /** The DOM as these tests read it (the test files compile without the DOM library). */
@@ -136,10 +141,10 @@ describe.skipIf(!CHROMIUM)("the HTML report in headless Chromium", () => {
     expect(code).toBe(0);
     expect(stdout).toContain("dinero en riesgo por días de atraso");
     jsonEs = JSON.parse(await readFile(join(dir, "report.es.json"), "utf8")) as JsonReport;
-    // A window of 35 days (reaching 21 days overdue), so the 15+ card has money to show.
+    // A window of 35 days (reaching 21 days overdue), two weeks later, so the 15+ card has money to show.
     page.wide = join(dir, "report.wide.html");
     await new ReconcileCabinetClaims14d(db.pool, { timeZone: "America/Lima" }).runReconcile(
-      { asOf: AS_OF, daysBack: 35, dryRun: true },
+      { asOf: WIDE_AS_OF, daysBack: 35, dryRun: true },
       {
         sinks: [fileSink(join(dir, "report.wide.json"), "json"), fileSink(page.wide, "html", { lang: "en" })],
         collectRows: false,
@@ -237,7 +242,7 @@ describe.skipIf(!CHROMIUM)("the HTML report in headless Chromium", () => {
     }
   });
 
-  it("shows the 15+ amount, as the contract counts it, when the window reaches it (35 days back)", async () => {
+  it("shows the 15+ amount, as the contract counts it, when the window reaches it (35 days back, two weeks on)", async () => {
     const { page: p, close } = await open(browser, page.wide);
     try {
       const m = jsonWide.metrics;
@@ -246,7 +251,7 @@ describe.skipIf(!CHROMIUM)("the HTML report in headless Chromium", () => {
       expect(await now.getAttribute("data-covered")).toBe("true");
       expect(await now.getAttribute("data-value")).toBe(m.amount_at_risk_15_plus);
       const collect = (r: JsonReport["rows"][number]) =>
-        atRisk(r) && r.lead_date !== null && daysOverdue(r.lead_date) >= 15;
+        atRisk(r) && r.lead_date !== null && daysOverdue(r.lead_date, WIDE_AS_OF) >= 15;
       expect(m.amount_at_risk_15_plus).toBe(sumOnce(jsonWide.rows, collect));
       expect(Number(await now.getAttribute("data-count"))).toBe(jsonWide.rows.filter(collect).length);
       // Some of the money is 15+ days overdue, so the comparison is not 0 = 0.
