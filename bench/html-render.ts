@@ -74,37 +74,34 @@ addEventListener("load", () => {
 });
 `;
 
+/** Runs in the page after `load`: the timings so far, then scrolls the row table into view and paints it. */
+const MEASURE = `(async () => {
+  const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+  const nav = performance.getEntriesByType("navigation")[0];
+  const paint = performance.getEntriesByName("first-contentful-paint")[0];
+  const started = performance.now();
+  document.getElementById("rows").scrollIntoView();
+  await frame();
+  await frame();
+  void document.body.offsetHeight;
+  return {
+    load: nav.loadEventEnd,
+    fcp: paint ? paint.startTime : Number.NaN,
+    laidOut: window.__laidOut,
+    tableShown: performance.now() - started,
+  };
+})()`;
+
 async function openOnce(browser: Awaited<ReturnType<typeof launchChromium>>, url: string): Promise<Figures> {
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
   try {
     const page = await context.newPage();
     await page.addInitScript({ content: RECORD_FIRST_FRAME });
     await page.goto(url, { waitUntil: "load" });
-    await page.waitForFunction(() => (globalThis as { __laidOut?: number }).__laidOut !== undefined);
-    return await page.evaluate(async () => {
-      const g = globalThis as unknown as {
-        __laidOut: number;
-        performance: {
-          now(): number;
-          getEntriesByType(type: string): Array<{ loadEventEnd: number }>;
-          getEntriesByName(name: string): Array<{ startTime: number }>;
-        };
-        document: {
-          body: { offsetHeight: number };
-          getElementById(id: string): { scrollIntoView(): void } | null;
-        };
-        requestAnimationFrame(f: (t: number) => void): void;
-      };
-      const frame = () => new Promise((resolve) => g.requestAnimationFrame(resolve));
-      const nav = g.performance.getEntriesByType("navigation")[0] as { loadEventEnd: number };
-      const fcp = g.performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? Number.NaN;
-      const started = g.performance.now();
-      g.document.getElementById("rows")?.scrollIntoView();
-      await frame();
-      await frame();
-      void g.document.body.offsetHeight;
-      return { load: nav.loadEventEnd, fcp, laidOut: g.__laidOut, tableShown: g.performance.now() - started };
-    });
+    await page.waitForFunction("window.__laidOut !== undefined");
+    // A string, not a function: tsx compiles this file with esbuild's keepNames, whose `__name` helper a
+    // serialized function would call in the page, where it does not exist.
+    return (await page.evaluate(MEASURE)) as Figures;
   } finally {
     await context.close();
   }
