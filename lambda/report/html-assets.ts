@@ -66,6 +66,7 @@ th[aria-sort=descending] button::after{content:" \\25BC"}
 .rows td{overflow-wrap:anywhere}
 #rows-head{position:sticky;top:0;z-index:1}
 .chunk{content-visibility:auto;contain-intrinsic-size:auto 6000px}
+.group .scroll.long{content-visibility:auto;contain-intrinsic-size:auto 80vh}
 ${numericCells}{text-align:right}
 col.c-ord{width:4.5em}col.c-driver_id{width:12em}col.c-lead_date,col.c-due_date{width:7em}col.c-milestone_value{width:4.5em}
 col.c-amount{width:7.5em}col.c-verdict{width:9.5em}col.c-reason{width:13em}col.c-days_overdue{width:5em}

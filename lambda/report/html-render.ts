@@ -35,6 +35,12 @@ import {
 const CHUNK_ROWS = 250;
 /** Rows listed under each diagnosis (most overdue first); the full table holds the rest. */
 const GROUP_ROWS = 100;
+/**
+ * A group table of this many rows or more fills its scroll box (80vh at 22 px a row on a 1,100 px screen), so
+ * it is laid out only when it nears the screen, at the box's own height (`long`, see the style sheet): the
+ * four tables of 100 rows otherwise cost the first layout, the one that shows the headline, some 150 ms.
+ */
+const LONG_GROUP_ROWS = 40;
 
 export interface HtmlRenderOptions {
   lang: Lang;
@@ -266,7 +272,7 @@ function* groups(c: Context, collected: HtmlReportCollector): Generator<string> 
         html`<tr class="${(row.days_overdue ?? 0) >= COLLECT_NOW_DAYS ? "risk" : ""}"><td class="n">${row.ord}</td><td>${row.driver_id ?? ""}</td><td>${row.lead_date ?? ""}</td><td class="n">${row.milestone_value}</td><td class="n">${c.money(row.amount)}</td><td>${row.due_date ?? ""}</td><td class="n">${row.days_overdue ?? ""}</td><td>${row.overdue_bucket ?? ""}</td><td>${row.detail ?? ""}</td></tr>`,
     );
     const k = t.columns;
-    yield html`<section class="group" id="group-${group.group}" data-group="${group.group}" data-count="${group.count}" data-value="${group.amount}"><h3><code>${group.group}</code> · ${c.t.claims(c.count(group.count))} · ${c.money(group.amount)}</h3><dl class="explain"><dt>${t.meaning}</dt><dd>${explained.meaning}</dd><dt>${t.action}</dt><dd>${explained.action}</dd></dl><div class="scroll"><table><thead><tr><th class="n">${k.ord}</th><th>${k.driver_id}</th><th>${k.lead_date}</th><th class="n">${k.milestone_value}</th><th class="n">${k.amount}</th><th>${k.due_date}</th><th class="n">${k.days_overdue}</th><th>${k.overdue_bucket}</th><th>${k.detail}</th></tr></thead><tbody>!${body}</tbody></table></div>!${more}</section>`;
+    yield html`<section class="group" id="group-${group.group}" data-group="${group.group}" data-count="${group.count}" data-value="${group.amount}"><h3><code>${group.group}</code> · ${c.t.claims(c.count(group.count))} · ${c.money(group.amount)}</h3><dl class="explain"><dt>${t.meaning}</dt><dd>${explained.meaning}</dd><dt>${t.action}</dt><dd>${explained.action}</dd></dl><div class="scroll!${shown.length >= LONG_GROUP_ROWS ? " long" : ""}"><table><thead><tr><th class="n">${k.ord}</th><th>${k.driver_id}</th><th>${k.lead_date}</th><th class="n">${k.milestone_value}</th><th class="n">${k.amount}</th><th>${k.due_date}</th><th class="n">${k.days_overdue}</th><th>${k.overdue_bucket}</th><th>${k.detail}</th></tr></thead><tbody>!${body}</tbody></table></div>!${more}</section>`;
   }
   yield "</section>";
 }
