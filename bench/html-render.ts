@@ -13,7 +13,7 @@
  * Prints the page's bytes and the machine's load average beside them: on a shared machine the figures
  * move with the load, so a comparison is fair only at a similar load.
  */
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -23,12 +23,14 @@ import { writeLargeReport } from "../test/support/large-report.js";
 import { median, table } from "./stats.js";
 
 const USAGE =
-  "usage: npm run bench:html -- [--rows 10000] [--runs 7] [--warmup 2] [--lang es|en] [--keep]\n" +
+  "usage: npm run bench:html -- [--rows 10000] [--runs 7] [--warmup 2] [--lang es|en] [--keep] [--trace]\n" +
   "Writes the HTML report of a run of --rows rows to a temporary directory, opens it in headless Chromium\n" +
   "--warmup times unmeasured then --runs times, and prints the median and range of: navigation start to the\n" +
   "load event, to first contentful paint, to the first frame after load (laid out), and the time to scroll\n" +
   "the row table into view and paint it; with the page's size and the load average. --keep keeps the page\n" +
-  "and prints its path. Writes no tracked file.\n";
+  "and prints its path. --trace opens it once more under Chromium's tracing and prints the renderer main\n" +
+  "thread's CPU time per kind of work (parse, layout, style, paint): unlike the wall times above, these\n" +
+  "barely move with the machine's load. Writes no tracked file.\n";
 
 const { values: args } = parseArgs({
   options: {
@@ -37,6 +39,7 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "2" },
     lang: { type: "string", default: "es" },
     keep: { type: "boolean", default: false },
+    trace: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
@@ -107,6 +110,54 @@ async function openOnce(browser: Awaited<ReturnType<typeof launchChromium>>, url
   }
 }
 
+/** The trace events of the renderer's main thread that say what it spent its CPU on while loading. */
+const TRACED: ReadonlyArray<[string, string]> = [
+  ["TextResourceDecoder::Decode", "decode the bytes"],
+  ["ParseHTML", "parse the HTML (build the DOM)"],
+  ["UpdateLayoutTree", "style"],
+  ["Layout", "layout"],
+  ["Paint", "paint"],
+  ["EvaluateScript", "run the page's script"],
+];
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  tid: number;
+  dur?: number;
+  /** Thread (CPU) time, microseconds. */
+  tdur?: number;
+}
+
+/**
+ * Opens the page once under tracing and sums the CPU time of the renderer main thread (the thread that
+ * parsed the page) per kind of work, up to the end of `load`. Nested events are not double-counted within
+ * a kind; an inline script runs inside ParseHTML, so the two overlap by the script's time (a few ms).
+ */
+async function traceOnce(browser: Awaited<ReturnType<typeof launchChromium>>, url: string, at: string) {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  try {
+    const page = await context.newPage();
+    const file = join(at, "trace.json");
+    await browser.startTracing(page, { path: file, categories: ["devtools.timeline", "blink"] });
+    await page.goto(url, { waitUntil: "load" });
+    await browser.stopTracing();
+    const parsed = JSON.parse(await readFile(file, "utf8")) as { traceEvents: TraceEvent[] } | TraceEvent[];
+    const events = Array.isArray(parsed) ? parsed : parsed.traceEvents;
+    const parseTime = new Map<number, number>();
+    for (const e of events)
+      if (e.name === "ParseHTML" && e.dur) parseTime.set(e.tid, (parseTime.get(e.tid) ?? 0) + e.dur);
+    const main = [...parseTime].sort((a, b) => b[1] - a[1])[0]?.[0];
+    const cpu = new Map<string, number>();
+    for (const e of events)
+      if (e.tid === main && e.ph === "X" && e.tdur !== undefined)
+        cpu.set(e.name, (cpu.get(e.name) ?? 0) + e.tdur / 1000);
+    return TRACED.map(([name, label]) => [label, `${Math.round(cpu.get(name) ?? 0)} ms`]);
+  } finally {
+    await context.close();
+  }
+}
+
 const dir = await mkdtemp(join(tmpdir(), "bench-html-"));
 const path = join(dir, "report.html");
 const browser = await launchChromium();
@@ -140,6 +191,10 @@ try {
         ],
       )}\n`,
   );
+  if (args.trace)
+    process.stdout.write(
+      `\nrenderer main thread, CPU time while loading (one traced open):\n\n${table(["work", "CPU"], await traceOnce(browser, url, dir))}\n`,
+    );
   if (args.keep) process.stdout.write(`page kept: ${path}\n`);
 } finally {
   await browser.close();
