@@ -149,7 +149,7 @@ class Run {
       await refresh.dependents();
     } catch (error) {
       if (!(error instanceof BudgetExhausted)) throw error;
-      this.#journal.budgetExhausted(error.message);
+      this.#journal.budgetExhausted({ kind: "read", detail: error.message });
     }
     return this.#finish(this.#journal.partial ? "partial" : "completed", head, refresh);
   }
@@ -181,7 +181,7 @@ class Run {
     return this.#journal.phase("verify", async () => {
       await this.reads.query(queries.firstLook(), queries.shown.firstLook);
       const dates = await this.reads.query<TripDatesRow>(queries.tripDates(), queries.shown.trips);
-      for (const text of warn.tripDateWarnings(dates.rows[0] as TripDatesRow)) this.#journal.warn(text);
+      for (const w of warn.tripDateWarnings(dates.rows[0] as TripDatesRow)) this.#journal.warn(w);
       let anyToFix = false;
       const fixable = (raw: FirstLookRow) => {
         const { row, before } = toFirstLook(raw, queries.optional);
@@ -220,7 +220,7 @@ class Run {
         return true;
       });
     });
-    for (const text of warn.looksLikeGapWarnings(decider.looksLikeGaps)) this.#journal.warn(text);
+    for (const w of warn.looksLikeGapWarnings(decider.looksLikeGaps)) this.#journal.warn(w);
     this.#journal.warn(warn.claimedGapsWarning(decider.claimedGaps));
   }
 
@@ -236,7 +236,8 @@ class Run {
       refresh_skipped: refresh.skipped,
       at_risk_by_bucket: this.#metrics.atRiskByBucket(),
       breakdown: this.#metrics.breakdown(),
-      warnings: this.#journal.warnings,
+      warnings: this.#journal.warningTexts,
+      warning_details: this.#journal.warnings,
       phases: this.#journal.phases,
       finished_at: new Date().toISOString(),
     };

@@ -10,7 +10,7 @@ import { ReconcileCabinetClaims14d, type RunLogger } from "../reconcile.js";
 import { fileSink } from "../report/file-sink.js";
 import { connectionFromUrl, openPool, probe } from "./connection.js";
 import { type CliIo, EXIT, NAME, type RunFlags } from "./main.js";
-import { formatSummary } from "./summary.js";
+import { formatSummary, formatWarnings } from "./summary.js";
 
 /** Exit code of a run that returned a report: 3 when it needs a look (refresh failures, partial). */
 export function exitCodeOfReport(report: Report): number {
@@ -84,7 +84,7 @@ export async function runCommand(flags: RunFlags, databaseUrl: string, io: CliIo
     });
     if (flags.json) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
     else if (!flags.quiet) io.stdout(formatSummary(report, outputs, flags.lang));
-    for (const warning of report.warnings) io.stderr(`${NAME}: warning: ${warning}\n`);
+    for (const line of formatWarnings(report, NAME, flags.lang)) io.stderr(line);
     const code = exitCodeOfReport(report);
     if (code === EXIT.attention) {
       const why =

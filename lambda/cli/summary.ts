@@ -3,10 +3,12 @@
  * money is. Plain text, aligned, no colours (it lands in cron mail and CI logs). Warnings are not in it:
  * the CLI prints them on stderr.
  */
+import { COLLECT_NOW_MIN_DAYS_BACK, coversCollectNow } from "../core/aging.js";
 import type { Report } from "../core/types.js";
 import { CLI_MESSAGES } from "../i18n/cli-messages.js";
 import { formatMoney } from "../i18n/format.js";
 import { DEFAULT_LANG, type Lang } from "../i18n/lang.js";
+import { reportWarnings } from "../i18n/warning-messages.js";
 
 const seconds = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms} ms`);
 
@@ -53,6 +55,12 @@ export function formatSummary(report: Report, outputs: string[] = [], lang: Lang
   }
 
   const m = report.metrics;
+  // A window shorter than 29 days cannot hold a claim 15 days overdue: its 15+ zero says nothing, so the
+  // summary says the window does not cover it instead of printing a reassuring S/ 0.00.
+  const covered = coversCollectNow(m.aging_reach_days);
+  const collectNow = covered
+    ? soles(m.amount_at_risk_15_plus)
+    : `${t.notCovered}: ${t.notCoveredNote(m.aging_reach_days, COLLECT_NOW_MIN_DAYS_BACK)}`;
   lines.push("", t.metrics);
   const rows: Array<[string, string | number]> = [
     ["gaps_found", m.gaps_found],
@@ -65,17 +73,22 @@ export function formatSummary(report: Report, outputs: string[] = [], lang: Lang
     ["still_missing", m.still_missing],
     ["amount_still_missing", soles(m.amount_still_missing)],
     ["amount_at_risk", soles(m.amount_at_risk)],
-    ["amount_at_risk_15_plus", soles(m.amount_at_risk_15_plus)],
+    ["amount_at_risk_15_plus", covered ? soles(m.amount_at_risk_15_plus) : t.notCovered],
+    ["aging_reach_days", m.aging_reach_days],
     ["refresh_failures", m.refresh_failures],
     ["duration_ms", m.duration_ms],
   ];
   for (const [name, value] of rows) lines.push(`  ${name.padEnd(24)} ${String(value).padStart(14)}`);
 
-  if (report.at_risk_by_bucket.some((b) => b.count > 0)) {
+  const anyAtRisk = report.at_risk_by_bucket.some((b) => b.count > 0);
+  if (anyAtRisk || !covered) {
     lines.push("", t.aging);
-    for (const b of report.at_risk_by_bucket)
-      lines.push(`  ${b.bucket.padEnd(24)} ${String(b.count).padStart(7)}  ${soles(b.amount).padStart(14)}`);
-    lines.push(`  ${t.collectNow}: ${soles(m.amount_at_risk_15_plus)}`);
+    if (anyAtRisk)
+      for (const b of report.at_risk_by_bucket)
+        lines.push(
+          `  ${b.bucket.padEnd(24)} ${String(b.count).padStart(7)}  ${soles(b.amount).padStart(14)}`,
+        );
+    lines.push(`  ${t.collectNow}: ${collectNow}`);
   }
 
   if (report.breakdown.length > 0) {
@@ -90,4 +103,12 @@ export function formatSummary(report: Report, outputs: string[] = [], lang: Lang
   if (report.warnings.length > 0) lines.push("", `${t.warnings}: ${report.warnings.length} (stderr)`);
   if (outputs.length > 0) lines.push("", `${t.wrote} ${outputs.join(", ")}`);
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The lines the CLI prints on stderr, one per warning, in the operator's language. The `name: warning:`
+ * prefix stays the same in every language, so a script or a cron filter finds them either way.
+ */
+export function formatWarnings(report: Report, name: string, lang: Lang = DEFAULT_LANG): string[] {
+  return reportWarnings(report, lang).map((text) => `${name}: warning: ${text}\n`);
 }

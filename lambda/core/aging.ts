@@ -1,9 +1,9 @@
 /**
  * Aging of claims, in the deployment's own vocabulary: a claim falls due 14 days after its lead date (the
  * end of the half-open window), and the money of a claim not collected grows older from then on. Pure: the
- * day aging is counted from (`as_of`) is an argument, never the clock.
+ * day aging is counted from (`as_of`) is an argument, never the clock. The money at risk per bucket is
+ * summed by `MetricsAccumulator` (`metrics.ts`), the one place the report's money is counted.
  */
-import { AmountSum } from "./amounts.js";
 import { addDays, daysBetween, WINDOW_DAYS } from "./dates.js";
 
 /**
@@ -39,6 +39,9 @@ export function coversCollectNow(agingReach: number): boolean {
   return agingReach >= COLLECT_NOW_DAYS;
 }
 
+/** The shortest `days_back` whose window reaches collect-now money (29: 14 days to fall due, then 15). */
+export const COLLECT_NOW_MIN_DAYS_BACK = COLLECT_NOW_DAYS + WINDOW_DAYS;
+
 /** The buckets at or past "collect now". */
 export const COLLECT_NOW_BUCKETS: readonly OverdueBucket[] = ["15_30", "31_60", "60_plus"];
 
@@ -66,15 +69,6 @@ export function agingOf(leadDate: string | null, asOf: string): Aging {
   return { due_date: due, days_overdue: days, overdue_bucket: bucketOf(days) };
 }
 
-/** What aging needs of a row: its verdict, amount, lead date and whether it repeats an earlier claim. */
-export interface AgedRowInput {
-  readonly verdict: string;
-  readonly amount: string;
-  readonly lead_date: string | null;
-  /** `ord` of an earlier row with the same claim key, when the run marks duplicates. */
-  readonly duplicate_of?: number | null;
-}
-
 /** Money at risk: claims that are due and absent, after the refresh (or, in a dry run, before it). */
 export const AT_RISK_VERDICTS: ReadonlySet<string> = new Set(["STILL_MISSING", "WOULD_REFRESH"]);
 
@@ -84,61 +78,4 @@ export interface BucketTotal {
   count: number;
   /** Amount at risk in the bucket, once per claim (decimal string). */
   amount: string;
-}
-
-export interface AgingSummary {
-  /** Every bucket, in order, zero ones included (a chart and an alarm want a stable shape). */
-  by_bucket: BucketTotal[];
-  /** Amount at risk that is `COLLECT_NOW_DAYS` or more overdue (the collectors' alarm). */
-  amount_at_risk_15_plus: string;
-  count_at_risk_15_plus: number;
-}
-
-/**
- * Groups the money at risk by overdue bucket as rows stream. Money is counted once per claim: a row whose
- * `duplicate_of` is set repeats the key of an earlier row, so its amount is not added again.
- */
-export class AgingAccumulator {
-  readonly #asOf: string;
-  readonly #counts = new Map<OverdueBucket, number>();
-  readonly #amounts = new Map<OverdueBucket, AmountSum>();
-
-  constructor(asOf: string) {
-    this.#asOf = asOf;
-    for (const bucket of OVERDUE_BUCKETS) {
-      this.#counts.set(bucket, 0);
-      this.#amounts.set(bucket, new AmountSum());
-    }
-  }
-
-  /** Adds a row and returns its aging (so a caller computes it once). */
-  add(row: AgedRowInput): Aging {
-    const aging = agingOf(row.lead_date, this.#asOf);
-    if (aging.overdue_bucket !== null && AT_RISK_VERDICTS.has(row.verdict)) {
-      const bucket = aging.overdue_bucket;
-      this.#counts.set(bucket, (this.#counts.get(bucket) ?? 0) + 1);
-      if (row.duplicate_of === null || row.duplicate_of === undefined)
-        this.#amounts.get(bucket)?.add(row.amount);
-    }
-    return aging;
-  }
-
-  summary(): AgingSummary {
-    const collectNow = new AmountSum();
-    let countCollectNow = 0;
-    const by_bucket = OVERDUE_BUCKETS.map((bucket) => {
-      const amount = (this.#amounts.get(bucket) as AmountSum).toString();
-      const count = this.#counts.get(bucket) ?? 0;
-      if (COLLECT_NOW_BUCKETS.includes(bucket)) {
-        collectNow.add(amount);
-        countCollectNow += count;
-      }
-      return { bucket, count, amount };
-    });
-    return {
-      by_bucket,
-      amount_at_risk_15_plus: collectNow.toString(),
-      count_at_risk_15_plus: countCollectNow,
-    };
-  }
 }

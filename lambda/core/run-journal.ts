@@ -2,9 +2,14 @@
  * What a run records about itself as it goes: the duration of each phase, the warnings an operator must
  * read, and whether the time budget cut it short (`partial`). Logs as it records, through the run's logger.
  */
-import { isFailure } from "./refresh-plan.js";
 import type { PhaseTiming, RefreshResult } from "./types.js";
-import { budgetWarning, refreshFailedWarning } from "./warnings.js";
+import {
+  type BudgetCause,
+  budgetWarning,
+  type RunWarning,
+  refreshFailedWarning,
+  warningText,
+} from "./warnings.js";
 
 export interface JournalLogger {
   info(message: string, extra?: Record<string, unknown>): void;
@@ -13,7 +18,8 @@ export interface JournalLogger {
 
 export class RunJournal {
   readonly phases: PhaseTiming[] = [];
-  readonly warnings: string[] = [];
+  /** The warnings as values (their code and figures), in the order they were raised. */
+  readonly warnings: RunWarning[] = [];
   partial = false;
   /** The phase now running (the last one started), named in an error. */
   current = "start";
@@ -44,10 +50,15 @@ export class RunJournal {
     return this.phases.filter((p) => names.includes(p.phase)).reduce((sum, p) => sum + p.duration_ms, 0);
   }
 
-  warn(message: string | null): void {
-    if (message === null) return;
-    this.warnings.push(message);
-    this.logger?.warn(message);
+  /** The warnings in English: the JSON report's `warnings`, as the log said them. */
+  get warningTexts(): string[] {
+    return this.warnings.map(warningText);
+  }
+
+  warn(warning: RunWarning | null): void {
+    if (warning === null) return;
+    this.warnings.push(warning);
+    this.logger?.warn(warningText(warning));
   }
 
   /**
@@ -58,17 +69,18 @@ export class RunJournal {
     const { name: view, mode, duration_ms } = result;
     this.timed(`refresh ${view}`, duration_ms);
     if (cutByDeadline) {
-      const how = result.outcome.kind === "out_of_time" ? "not started" : "cut short";
-      this.budgetExhausted(`refresh of ${view} ${how}`);
+      const how = result.outcome.kind === "out_of_time" ? "not_started" : "cut_short";
+      this.budgetExhausted({ kind: "refresh", view, how });
     }
+    const failed = refreshFailedWarning(result);
     if (result.ok) this.logger?.info("refreshed", { view, mode, duration_ms });
-    else if (isFailure(result.outcome)) this.warn(refreshFailedWarning(result));
+    else if (failed) this.warn(failed);
     else this.logger?.warn("refresh not attempted", { view, reason: result.error });
   }
 
   /** Marks the run partial once, with the warning that says why. */
-  budgetExhausted(what: string): void {
-    if (!this.partial) this.warn(budgetWarning(what));
+  budgetExhausted(cause: BudgetCause): void {
+    if (!this.partial) this.warn(budgetWarning(cause));
     this.partial = true;
   }
 }

@@ -3,6 +3,7 @@
  * Row fields keep the database's snake_case; metric names are the runbook's (docs/contract.md §5).
  */
 import type { Aging, BucketTotal } from "./aging.js";
+import type { RunWarning } from "./warnings.js";
 
 export type Verdict = "INVALID" | "ALREADY_EXISTS" | "RESOLVED" | "STILL_MISSING" | "WOULD_REFRESH";
 export type InvalidReason = "NO_DRIVER" | "NO_LEAD_DATE" | "NOT_ACHIEVED" | "ACHIEVED_OUTSIDE_WINDOW";
@@ -214,7 +215,13 @@ export interface Report extends ReportHead {
   /** Money at risk per overdue bucket (every bucket, in order; rows counted, money once per claim). */
   at_risk_by_bucket: BucketTotal[];
   breakdown: Array<{ verdict: Verdict; reason: string | null; count: number; amount: string }>;
+  /** The warnings in English (what the log said): scripts and alarms read these texts. */
   warnings: string[];
+  /**
+   * The same warnings as values, in the same order: `code` and the names and figures each is about
+   * (`core/warnings.ts`), so the HTML page and the CLI can say them in the operator's language.
+   */
+  warning_details: RunWarning[];
   phases: PhaseTiming[];
   finished_at: string;
   /** Present when the caller asked for rows in memory (library default); the adapters stream them instead. */

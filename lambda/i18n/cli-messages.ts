@@ -23,6 +23,9 @@ export interface CliMessages {
   readonly verdicts: string;
   readonly aging: string;
   readonly collectNow: string;
+  /** The 15+ figure when the window cannot reach 15 days overdue: no amount, and why. */
+  readonly notCovered: string;
+  readonly notCoveredNote: (reach: number, minDaysBack: number) => string;
   readonly warnings: string;
   readonly wrote: string;
 }
@@ -46,6 +49,9 @@ const en: CliMessages = {
   verdicts: "verdicts (money at risk first)",
   aging: "money at risk by days overdue",
   collectNow: "15+ days overdue (collect now)",
+  notCovered: "not covered",
+  notCoveredNote: (reach, minDaysBack) =>
+    `this window reaches ${reach} days overdue at most; run with --days-back ${minDaysBack} or more`,
   warnings: "WARNINGS",
   wrote: "wrote",
 };
@@ -69,6 +75,9 @@ const es: CliMessages = {
   verdicts: "veredictos (dinero en riesgo primero)",
   aging: "dinero en riesgo por días de atraso",
   collectNow: "vencido hace 15+ días (cobrar ya)",
+  notCovered: "sin cobertura",
+  notCoveredNote: (reach, minDaysBack) =>
+    `esta ventana llega a ${reach} días de atraso como máximo; ejecute con --days-back ${minDaysBack} o más`,
   warnings: "ADVERTENCIAS",
   wrote: "escrito",
 };

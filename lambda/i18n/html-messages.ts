@@ -34,6 +34,9 @@ export interface HtmlMessages {
   readonly resolved: string;
   readonly collectNow: string;
   readonly collectNowNote: string;
+  /** The 15+ card when the window cannot reach 15 days overdue: no amount, and why. */
+  readonly notCovered: string;
+  readonly notCoveredNote: (reach: number, minDaysBack: number) => string;
   readonly claims: (n: string) => string;
   readonly charts: string;
   readonly byDiagnosis: string;
@@ -107,6 +110,9 @@ const en: HtmlMessages = {
   resolved: "Resolved by this run",
   collectNow: "15+ days overdue: collect now",
   collectNowNote: "money at risk whose claim fell due 15 days ago or more",
+  notCovered: "not covered",
+  notCoveredNote: (reach, minDaysBack) =>
+    `this window reaches ${reach} days overdue at most; run with --days-back ${minDaysBack} or more`,
   claims: (n) => `${n} claims`,
   charts: "Where the money is",
   byDiagnosis: "Money at risk by diagnosis",
@@ -252,6 +258,9 @@ const es: HtmlMessages = {
   resolved: "Resueltos en esta ejecución",
   collectNow: "Vencidos hace 15+ días: cobrar ya",
   collectNowNote: "dinero en riesgo cuyo reclamo venció hace 15 días o más",
+  notCovered: "sin cobertura",
+  notCoveredNote: (reach, minDaysBack) =>
+    `esta ventana llega a ${reach} días de atraso como máximo; ejecute con --days-back ${minDaysBack} o más`,
   claims: (n) => `${n} reclamos`,
   charts: "Dónde está el dinero",
   byDiagnosis: "Dinero en riesgo por diagnóstico",

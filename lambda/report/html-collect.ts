@@ -1,74 +1,39 @@
 /**
- * What the HTML page needs from the rows, gathered as they stream: the money at risk by overdue bucket and
- * by diagnosis (each claim counted once), what the run resolved, and the rows themselves up to a cap (the
+ * What the HTML page reads besides the finished report: the rows, gathered as they stream, up to a cap (the
  * page lists them all in one table, and a browser stays usable up to a few tens of thousands of rows; the
  * CSV and JSON hold every row whatever the count).
+ *
+ * The money is not counted again here: the page renders after the run has finished, so every figure it
+ * shows (at risk, resolved, per diagnosis, per overdue bucket, 15+ days) comes from the report the run's
+ * `MetricsAccumulator` built (`pageTotals`), and the page and the JSON cannot disagree.
  */
 
 import Big from "big.js";
-import { type Aging, AgingAccumulator, type AgingSummary, AT_RISK_VERDICTS, agingOf } from "../core/aging.js";
+import { AT_RISK_VERDICTS, COLLECT_NOW_BUCKETS } from "../core/aging.js";
 import { AmountSum } from "../core/amounts.js";
-import type { ReportRow } from "../core/types.js";
+import type { Report, ReportRow } from "../core/types.js";
 import type { ActionGroup } from "../i18n/html-messages.js";
 
 /** Rows listed on one page; past it the page says how many more the CSV and JSON hold. */
 export const HTML_MAX_ROWS = 20_000;
 
-/** A report row as the page reads it: `duplicate_of` is set by runs that mark repeated claim keys. */
-export type HtmlRow = ReportRow & { readonly duplicate_of?: number | null };
-
-export interface AgedRow {
-  readonly row: HtmlRow;
-  readonly aging: Aging;
-}
-
-export interface GroupTotal {
-  readonly group: ActionGroup;
-  count: number;
-  readonly amount: AmountSum;
-}
-
-const isCounted = (row: HtmlRow) => row.duplicate_of === null || row.duplicate_of === undefined;
+/** A report row as the page reads it (`duplicate_of` may be absent in rows of older libraries). */
+export type HtmlRow = Omit<ReportRow, "duplicate_of"> & { readonly duplicate_of?: number | null };
 
 export class HtmlReportCollector {
-  readonly #asOf: string | null;
   readonly #maxRows: number;
-  readonly #aging: AgingAccumulator | undefined;
-  readonly #groups = new Map<ActionGroup, GroupTotal>();
-  readonly #atRisk = new AmountSum();
-  readonly #resolved = new AmountSum();
-  #atRiskCount = 0;
-  #resolvedCount = 0;
   #total = 0;
   #anyDuplicateField = false;
-  readonly rows: AgedRow[] = [];
+  readonly rows: HtmlRow[] = [];
 
-  constructor(asOf: string | null, maxRows: number = HTML_MAX_ROWS) {
-    this.#asOf = asOf;
+  constructor(maxRows: number = HTML_MAX_ROWS) {
     this.#maxRows = maxRows;
-    this.#aging = asOf === null ? undefined : new AgingAccumulator(asOf);
   }
 
   add(row: HtmlRow): void {
     this.#total += 1;
-    const aging = this.#aging?.add(row) ?? agingOf(null, this.#asOf ?? "");
     if ("duplicate_of" in row) this.#anyDuplicateField = true;
-    if (AT_RISK_VERDICTS.has(row.verdict)) {
-      this.#atRiskCount += 1;
-      if (isCounted(row)) this.#atRisk.add(row.amount);
-      const key: ActionGroup = row.diagnosis ?? "WOULD_REFRESH";
-      let group = this.#groups.get(key);
-      if (!group) {
-        group = { group: key, count: 0, amount: new AmountSum() };
-        this.#groups.set(key, group);
-      }
-      group.count += 1;
-      if (isCounted(row)) group.amount.add(row.amount);
-    } else if (row.verdict === "RESOLVED") {
-      this.#resolvedCount += 1;
-      if (isCounted(row)) this.#resolved.add(row.amount);
-    }
-    if (this.rows.length < this.#maxRows) this.rows.push({ row, aging });
+    if (this.rows.length < this.#maxRows) this.rows.push(row);
   }
 
   /** Rows seen, listed or not. */
@@ -80,24 +45,61 @@ export class HtmlReportCollector {
   get hasDuplicateColumn(): boolean {
     return this.#anyDuplicateField;
   }
+}
 
-  totals(): {
-    atRisk: { count: number; amount: string };
-    resolved: { count: number; amount: string };
-    aging: AgingSummary | null;
-    groups: Array<{ group: ActionGroup; count: number; amount: string }>;
-  } {
-    return {
-      atRisk: { count: this.#atRiskCount, amount: this.#atRisk.toString() },
-      resolved: { count: this.#resolvedCount, amount: this.#resolved.toString() },
-      aging: this.#aging?.summary() ?? null,
-      groups: [...this.#groups.values()]
-        .map((g) => ({ group: g.group, count: g.count, amount: g.amount.toString() }))
-        .sort(
-          (a, b) => compareAmounts(b.amount, a.amount) || b.count - a.count || (a.group < b.group ? -1 : 1),
-        ),
-    };
+export interface GroupTotal {
+  readonly group: ActionGroup;
+  readonly count: number;
+  /** Decimal string, once per claim. */
+  readonly amount: string;
+}
+
+export interface PageTotals {
+  /** Rows at risk (counts count rows; the amount is `metrics.amount_at_risk`). */
+  readonly atRiskCount: number;
+  readonly resolved: { readonly count: number; readonly amount: string };
+  /** Rows at risk 15 or more days overdue (the amount is `metrics.amount_at_risk_15_plus`). */
+  readonly collectNowCount: number;
+  /** Money at risk per action group (diagnosis, or WOULD_REFRESH), largest first. */
+  readonly groups: GroupTotal[];
+}
+
+/** The page's figures, read from the finished report's breakdown and buckets (never from the rows). */
+export function pageTotals(report: Report): PageTotals {
+  const groups = new Map<ActionGroup, { count: number; amount: AmountSum }>();
+  const resolved = new AmountSum();
+  let atRiskCount = 0;
+  let resolvedCount = 0;
+  for (const b of report.breakdown) {
+    if (AT_RISK_VERDICTS.has(b.verdict)) {
+      atRiskCount += b.count;
+      // An at-risk row's reason is its diagnosis; a dry run's row without one is listed as WOULD_REFRESH.
+      const key = (b.reason ?? "WOULD_REFRESH") as ActionGroup;
+      let group = groups.get(key);
+      if (!group) {
+        group = { count: 0, amount: new AmountSum() };
+        groups.set(key, group);
+      }
+      group.count += b.count;
+      group.amount.add(b.amount);
+    } else if (b.verdict === "RESOLVED") {
+      resolvedCount += b.count;
+      resolved.add(b.amount);
+    }
   }
+  const collectNowCount = report.at_risk_by_bucket
+    .filter((b) => COLLECT_NOW_BUCKETS.includes(b.bucket))
+    .reduce((sum, b) => sum + b.count, 0);
+  return {
+    atRiskCount,
+    resolved: { count: resolvedCount, amount: resolved.toString() },
+    collectNowCount,
+    groups: [...groups]
+      .map(([group, g]) => ({ group, count: g.count, amount: g.amount.toString() }))
+      .sort(
+        (a, b) => compareAmounts(b.amount, a.amount) || b.count - a.count || (a.group < b.group ? -1 : 1),
+      ),
+  };
 }
 
 /** Orders decimal strings exactly (big.js, no float). */

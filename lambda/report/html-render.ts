@@ -10,31 +10,47 @@
  * and script. The page is yielded in chunks (a few hundred rows each), so a writer can honour backpressure.
  */
 import { html } from "ghtml";
-import { COLLECT_NOW_DAYS, OVERDUE_BUCKETS } from "../core/aging.js";
+import {
+  COLLECT_NOW_DAYS,
+  COLLECT_NOW_MIN_DAYS_BACK,
+  coversCollectNow,
+  OVERDUE_BUCKETS,
+} from "../core/aging.js";
 import { isFailure } from "../core/refresh-plan.js";
 import type { RefreshResult, RefreshStep, Report } from "../core/types.js";
 import { formatCount, formatMoney } from "../i18n/format.js";
 import { type ActionGroup, HTML_MESSAGES, type HtmlMessages, type RowColumn } from "../i18n/html-messages.js";
 import type { Lang } from "../i18n/lang.js";
+import { reportWarnings } from "../i18n/warning-messages.js";
 import { CONTENT_SECURITY_POLICY, SCRIPT, STYLE } from "./html-assets.js";
-import { type AgedRow, compareAmounts, type HtmlReportCollector } from "./html-collect.js";
+import {
+  compareAmounts,
+  type HtmlReportCollector,
+  type HtmlRow,
+  type PageTotals,
+  pageTotals,
+} from "./html-collect.js";
 
 /** Rows per chunk of the row table (one table each; see `allRows`). */
 const CHUNK_ROWS = 250;
 /** Rows listed under each diagnosis (most overdue first); the full table holds the rest. */
 const GROUP_ROWS = 100;
+/**
+ * A group table of this many rows or more fills its scroll box (80vh at 22 px a row on a 1,100 px screen), so
+ * it is laid out only when it nears the screen, at the box's own height (`long`, see the style sheet): the
+ * four tables of 100 rows otherwise cost the first layout, the one that shows the headline, some 150 ms.
+ */
+const LONG_GROUP_ROWS = 40;
 
 export interface HtmlRenderOptions {
   lang: Lang;
 }
 
-type Totals = ReturnType<HtmlReportCollector["totals"]>;
-
 interface Context {
   readonly report: Report;
   readonly lang: Lang;
   readonly t: HtmlMessages;
-  readonly totals: Totals;
+  readonly totals: PageTotals;
   readonly money: (amount: string) => string;
   readonly count: (n: number) => string;
 }
@@ -49,7 +65,7 @@ export function* renderHtmlReport(
     report,
     lang: options.lang,
     t,
-    totals: collected.totals(),
+    totals: pageTotals(report),
     money: (amount) => formatMoney(amount, options.lang),
     count: (n) => formatCount(n, options.lang),
   };
@@ -95,10 +111,14 @@ function banners(c: Context): string {
   return notes.map((note) => html`<p class="banner">${note}</p>`).join("");
 }
 
+/** The warnings in the page's language; `data-code` names each for a reader that wants the code. */
 function warnings(c: Context): string {
-  const list = c.report.warnings;
+  const { report } = c;
+  const list = reportWarnings(report, c.lang);
   if (list.length === 0) return "";
-  return html`<section class="warnings" role="alert" id="warnings"><h2>⚠ ${c.t.warnings(list.length)}</h2><ul>!${list.map((w) => html`<li>${w}</li>`)}</ul></section>`;
+  const codes = report.warning_details?.length === list.length ? report.warning_details : undefined;
+  const items = list.map((w, i) => html`<li data-code="${codes?.[i]?.code ?? ""}">${w}</li>`);
+  return html`<section class="warnings" role="alert" id="warnings"><h2>⚠ ${c.t.warnings(list.length)}</h2><ul>!${items}</ul></section>`;
 }
 
 function card(
@@ -109,29 +129,45 @@ function card(
   count: number,
   note: string,
   c: Context,
+  /** Markup of extra attributes, from an `html` template. */
+  attributes = "",
 ): string {
-  return html`<div class="card ${kind}" data-metric="${name}" data-value="${amount}" data-count="${count}"><div class="label">${label}</div><div class="value">${c.money(amount)}</div><div class="sub">${c.t.claims(c.count(count))}${note ? ` · ${note}` : ""}</div></div>`;
+  return html`<div class="card ${kind}" data-metric="${name}" data-value="${amount}" data-count="${count}"!${attributes}><div class="label">${label}</div><div class="value">${c.money(amount)}</div><div class="sub">${c.t.claims(c.count(count))}${note ? ` · ${note}` : ""}</div></div>`;
+}
+
+/**
+ * The 15+ card. A window shorter than 29 days cannot hold a claim 15 days overdue, so its zero would
+ * reassure falsely: the card then says the window does not cover it, and how far the window reaches
+ * (`data-covered="false"`, `data-reach`), instead of an amount.
+ */
+function collectNowCard(c: Context): string {
+  const { report, t, totals } = c;
+  const m = report.metrics;
+  const reach = m.aging_reach_days;
+  if (coversCollectNow(reach)) {
+    return card(
+      "now",
+      "amount_at_risk_15_plus",
+      t.collectNow,
+      m.amount_at_risk_15_plus,
+      totals.collectNowCount,
+      t.collectNowNote,
+      c,
+      html` data-covered="true" data-reach="${reach}"`,
+    );
+  }
+  return html`<div class="card now uncovered" data-metric="amount_at_risk_15_plus" data-covered="false" data-reach="${reach}"><div class="label">${t.collectNow}</div><div class="value">${t.notCovered}</div><div class="sub">${t.notCoveredNote(reach, COLLECT_NOW_MIN_DAYS_BACK)}</div></div>`;
 }
 
 function headline(c: Context): string {
   const { report, t, totals } = c;
   const m = report.metrics;
   // The run's own metrics, so the page and the JSON can never disagree.
-  const atRisk = m.amount_at_risk;
-  const collectNow = m.amount_at_risk_15_plus;
   return html`<section id="headline" aria-labelledby="h-headline"><h2 id="h-headline">${t.headline}</h2><div class="cards">!${[
-    card("risk", "amount_at_risk", t.atRisk, atRisk, totals.atRisk.count, t.atRiskNote, c),
+    card("risk", "amount_at_risk", t.atRisk, m.amount_at_risk, totals.atRiskCount, t.atRiskNote, c),
     card("", "amount_still_missing", t.stillMissing, m.amount_still_missing, m.still_missing, "", c),
     card("ok", "resolved_after_refresh", t.resolved, totals.resolved.amount, m.resolved_after_refresh, "", c),
-    card(
-      "now",
-      "amount_at_risk_15_plus",
-      t.collectNow,
-      collectNow,
-      totals.aging?.count_at_risk_15_plus ?? 0,
-      t.collectNowNote,
-      c,
-    ),
+    collectNowCard(c),
   ]}</div></section>`;
 }
 
@@ -165,8 +201,8 @@ function barChart(id: string, caption: string, bars: readonly Bar[], c: Context)
 }
 
 function charts(c: Context): string {
-  const { t, totals } = c;
-  if (totals.atRisk.count === 0)
+  const { report, t, totals } = c;
+  if (totals.atRiskCount === 0)
     return html`<section id="charts"><h2>${t.charts}</h2><p>${t.noMoneyAtRisk}</p></section>`;
   const byGroup = totals.groups.map((g) => ({
     label: g.group,
@@ -174,7 +210,7 @@ function charts(c: Context): string {
     amount: g.amount,
     count: g.count,
   }));
-  const byBucket = (totals.aging?.by_bucket ?? []).map((b) => ({
+  const byBucket = report.at_risk_by_bucket.map((b) => ({
     label: b.bucket,
     note: t.bucket[b.bucket],
     amount: b.amount,
@@ -205,16 +241,16 @@ function* groups(c: Context, collected: HtmlReportCollector): Generator<string> 
     return;
   }
   yield html`<p>${t.whatToDoIntro}</p>`;
-  const byGroup = new Map<ActionGroup, AgedRow[]>();
-  for (const aged of collected.rows) {
-    if (aged.row.verdict !== "STILL_MISSING" && aged.row.verdict !== "WOULD_REFRESH") continue;
-    const key: ActionGroup = aged.row.diagnosis ?? "WOULD_REFRESH";
+  const byGroup = new Map<ActionGroup, HtmlRow[]>();
+  for (const row of collected.rows) {
+    if (row.verdict !== "STILL_MISSING" && row.verdict !== "WOULD_REFRESH") continue;
+    const key: ActionGroup = row.diagnosis ?? "WOULD_REFRESH";
     let list = byGroup.get(key);
     if (!list) {
       list = [];
       byGroup.set(key, list);
     }
-    list.push(aged);
+    list.push(row);
   }
   for (const group of totals.groups) {
     const explained = t.group[group.group];
@@ -222,9 +258,9 @@ function* groups(c: Context, collected: HtmlReportCollector): Generator<string> 
       .slice()
       .sort(
         (a, b) =>
-          (b.aging.days_overdue ?? -1) - (a.aging.days_overdue ?? -1) ||
-          compareAmounts(b.row.amount, a.row.amount) ||
-          a.row.ord - b.row.ord,
+          (b.days_overdue ?? -1) - (a.days_overdue ?? -1) ||
+          compareAmounts(b.amount, a.amount) ||
+          a.ord - b.ord,
       );
     const shown = listed.slice(0, GROUP_ROWS);
     const more =
@@ -232,11 +268,11 @@ function* groups(c: Context, collected: HtmlReportCollector): Generator<string> 
         ? html`<p class="meta">${t.moreRows(c.count(shown.length), c.count(group.count))}</p>`
         : "";
     const body = shown.map(
-      ({ row, aging }) =>
-        html`<tr class="${(aging.days_overdue ?? 0) >= COLLECT_NOW_DAYS ? "risk" : ""}"><td class="n">${row.ord}</td><td>${row.driver_id ?? ""}</td><td>${row.lead_date ?? ""}</td><td class="n">${row.milestone_value}</td><td class="n">${c.money(row.amount)}</td><td>${aging.due_date ?? ""}</td><td class="n">${aging.days_overdue ?? ""}</td><td>${aging.overdue_bucket ?? ""}</td><td>${row.detail ?? ""}</td></tr>`,
+      (row) =>
+        html`<tr class="${(row.days_overdue ?? 0) >= COLLECT_NOW_DAYS ? "risk" : ""}"><td class="n">${row.ord}</td><td>${row.driver_id ?? ""}</td><td>${row.lead_date ?? ""}</td><td class="n">${row.milestone_value}</td><td class="n">${c.money(row.amount)}</td><td>${row.due_date ?? ""}</td><td class="n">${row.days_overdue ?? ""}</td><td>${row.overdue_bucket ?? ""}</td><td>${row.detail ?? ""}</td></tr>`,
     );
     const k = t.columns;
-    yield html`<section class="group" id="group-${group.group}" data-group="${group.group}" data-count="${group.count}" data-value="${group.amount}"><h3><code>${group.group}</code> · ${c.t.claims(c.count(group.count))} · ${c.money(group.amount)}</h3><dl class="explain"><dt>${t.meaning}</dt><dd>${explained.meaning}</dd><dt>${t.action}</dt><dd>${explained.action}</dd></dl><div class="scroll"><table><thead><tr><th class="n">${k.ord}</th><th>${k.driver_id}</th><th>${k.lead_date}</th><th class="n">${k.milestone_value}</th><th class="n">${k.amount}</th><th>${k.due_date}</th><th class="n">${k.days_overdue}</th><th>${k.overdue_bucket}</th><th>${k.detail}</th></tr></thead><tbody>!${body}</tbody></table></div>!${more}</section>`;
+    yield html`<section class="group" id="group-${group.group}" data-group="${group.group}" data-count="${group.count}" data-value="${group.amount}"><h3><code>${group.group}</code> · ${c.t.claims(c.count(group.count))} · ${c.money(group.amount)}</h3><dl class="explain"><dt>${t.meaning}</dt><dd>${explained.meaning}</dd><dt>${t.action}</dt><dd>${explained.action}</dd></dl><div class="scroll!${shown.length >= LONG_GROUP_ROWS ? " long" : ""}"><table><thead><tr><th class="n">${k.ord}</th><th>${k.driver_id}</th><th>${k.lead_date}</th><th class="n">${k.milestone_value}</th><th class="n">${k.amount}</th><th>${k.due_date}</th><th class="n">${k.days_overdue}</th><th>${k.overdue_bucket}</th><th>${k.detail}</th></tr></thead><tbody>!${body}</tbody></table></div>!${more}</section>`;
   }
   yield "</section>";
 }
@@ -246,23 +282,23 @@ interface Column {
   readonly numeric: boolean;
   /** Offers an exact-match filter over the values present. */
   readonly choice: boolean;
-  readonly cell: (aged: AgedRow, c: Context) => string | number | null;
+  readonly cell: (row: HtmlRow, c: Context) => string | number | null;
 }
 
 const COLUMNS: readonly Column[] = [
-  { key: "ord", numeric: true, choice: false, cell: ({ row }) => row.ord },
-  { key: "driver_id", numeric: false, choice: false, cell: ({ row }) => row.driver_id },
-  { key: "lead_date", numeric: false, choice: false, cell: ({ row }) => row.lead_date },
-  { key: "milestone_value", numeric: true, choice: true, cell: ({ row }) => row.milestone_value },
-  { key: "amount", numeric: true, choice: false, cell: ({ row }, c) => c.money(row.amount) },
-  { key: "verdict", numeric: false, choice: true, cell: ({ row }) => row.verdict },
-  { key: "reason", numeric: false, choice: true, cell: ({ row }) => row.diagnosis ?? row.invalid_reason },
-  { key: "due_date", numeric: false, choice: false, cell: ({ aging }) => aging.due_date },
-  { key: "days_overdue", numeric: true, choice: false, cell: ({ aging }) => aging.days_overdue },
-  { key: "overdue_bucket", numeric: false, choice: true, cell: ({ aging }) => aging.overdue_bucket },
-  { key: "claim_status", numeric: false, choice: true, cell: ({ row }) => row.claim_status },
-  { key: "duplicate_of", numeric: true, choice: false, cell: ({ row }) => row.duplicate_of ?? null },
-  { key: "detail", numeric: false, choice: false, cell: ({ row }) => row.detail },
+  { key: "ord", numeric: true, choice: false, cell: (row) => row.ord },
+  { key: "driver_id", numeric: false, choice: false, cell: (row) => row.driver_id },
+  { key: "lead_date", numeric: false, choice: false, cell: (row) => row.lead_date },
+  { key: "milestone_value", numeric: true, choice: true, cell: (row) => row.milestone_value },
+  { key: "amount", numeric: true, choice: false, cell: (row, c) => c.money(row.amount) },
+  { key: "verdict", numeric: false, choice: true, cell: (row) => row.verdict },
+  { key: "reason", numeric: false, choice: true, cell: (row) => row.diagnosis ?? row.invalid_reason },
+  { key: "due_date", numeric: false, choice: false, cell: (row) => row.due_date },
+  { key: "days_overdue", numeric: true, choice: false, cell: (row) => row.days_overdue },
+  { key: "overdue_bucket", numeric: false, choice: true, cell: (row) => row.overdue_bucket },
+  { key: "claim_status", numeric: false, choice: true, cell: (row) => row.claim_status },
+  { key: "duplicate_of", numeric: true, choice: false, cell: (row) => row.duplicate_of ?? null },
+  { key: "detail", numeric: false, choice: false, cell: (row) => row.detail },
 ];
 
 function* allRows(c: Context, collected: HtmlReportCollector): Generator<string> {
@@ -273,8 +309,8 @@ function* allRows(c: Context, collected: HtmlReportCollector): Generator<string>
     .filter(({ col }) => col.choice)
     .map(({ col, index }) => {
       const values = new Set<string>();
-      for (const aged of collected.rows) {
-        const v = col.cell(aged, c);
+      for (const row of collected.rows) {
+        const v = col.cell(row, c);
         values.add(v === null ? "" : String(v));
       }
       const sorted = [...values]
@@ -291,19 +327,27 @@ function* allRows(c: Context, collected: HtmlReportCollector): Generator<string>
   // One table per chunk of rows, each in a box the browser lays out only when it nears the screen
   // (`content-visibility: auto`): one table of 10,000 rows took seconds to lay out; chunks keep the page
   // fast. Fixed layout with shared column widths keeps the chunks' columns under the one heading.
+  // The rows are the page's bulk (about 95% of its bytes), so each is written lean: no class on a cell
+  // (numbers are right-aligned by position, `NUMERIC_ROW_CELLS`) and no `</td>` or `</tr>`, which HTML
+  // implies; the parser builds the same table from a third fewer bytes.
+  const table = collected.hasDuplicateColumn ? '<table class="dup">' : "<table>";
   for (let start = 0; start < collected.rows.length; start += CHUNK_ROWS) {
-    const chunk: string[] = [];
-    for (const aged of collected.rows.slice(start, start + CHUNK_ROWS)) {
-      const risk = aged.row.verdict === "STILL_MISSING" || aged.row.verdict === "WOULD_REFRESH";
-      const cells = columns.map((col) => {
-        const value = col.cell(aged, c);
-        return col.numeric ? html`<td class="n">${value}</td>` : html`<td>${value}</td>`;
-      });
-      chunk.push(html`<tr!${risk ? ' class="risk"' : ""}>!${cells}</tr>`);
+    let chunk = "";
+    for (const row of collected.rows.slice(start, start + CHUNK_ROWS)) {
+      const risk = row.verdict === "STILL_MISSING" || row.verdict === "WOULD_REFRESH";
+      chunk += risk ? '<tr class="risk">' : "<tr>";
+      for (const col of columns) chunk += html`<td>${col.cell(row, c)}`;
     }
-    yield `<div class="chunk"><table>${colgroup}<tbody>\n${chunk.join("\n")}</tbody></table></div>`;
+    yield `<div class="chunk">${table}${colgroup}<tbody>${chunk}</tbody></table></div>\n`;
   }
   yield "</div></section>";
+}
+
+/** The positions of the numeric columns of the row table, as the style sheet aligns them. */
+export function numericRowCells(withDuplicateColumn: boolean): number[] {
+  return COLUMNS.filter((col) => col.key !== "duplicate_of" || withDuplicateColumn)
+    .map((col, i) => (col.numeric ? i + 1 : 0))
+    .filter((n) => n > 0);
 }
 
 type OutcomeKind = keyof HtmlMessages["refreshOutcome"];

@@ -1,7 +1,7 @@
 /**
- * The HTML report as a sink: rows are gathered as they stream (up to `HTML_MAX_ROWS`; totals cover every
- * row), and the page is written once the report is finished, because its headline comes first and is
- * known only at the end. Written in chunks with backpressure.
+ * The HTML report as a sink: rows are gathered as they stream (up to `HTML_MAX_ROWS`), and the page is
+ * written once the report is finished, because its headline comes first and is known only at the end (its
+ * figures are the finished report's, covering every row). Written in chunks with backpressure.
  */
 import { once } from "node:events";
 import type { Writable } from "node:stream";
@@ -19,8 +19,8 @@ export interface HtmlSinkOptions {
 export function htmlSink(out: Writable, options: HtmlSinkOptions = {}): ReportSink {
   let collector: HtmlReportCollector | undefined;
   return {
-    async start(head: ReportHead) {
-      collector = new HtmlReportCollector(head.as_of, options.maxRows);
+    async start(_head: ReportHead) {
+      collector = new HtmlReportCollector(options.maxRows);
     },
     async row(row: ReportRow) {
       if (!collector) throw new Error("htmlSink: row() before start()");
@@ -43,7 +43,7 @@ export function htmlSink(out: Writable, options: HtmlSinkOptions = {}): ReportSi
 
 /** The page of a report that holds its rows (the library's default), as one string. */
 export function htmlReport(report: Report, options: HtmlSinkOptions = {}): string {
-  const collector = new HtmlReportCollector(report.as_of, options.maxRows);
+  const collector = new HtmlReportCollector(options.maxRows);
   for (const row of report.rows ?? []) collector.add(row as HtmlRow);
   return [...renderHtmlReport(report, collector, { lang: options.lang ?? DEFAULT_LANG })].join("");
 }

@@ -22,6 +22,11 @@ import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { CHROMIUM, launchChromium, NO_CHROMIUM } from "./chromium.js";
 
 const AS_OF = "2026-11-24";
+/**
+ * The wide run looks two weeks later over 35 days: the generator plants its gaps inside the job's usual
+ * window (up to 21 days before AS_OF), so seen from AS_OF + 14 the oldest of them are 15+ days overdue.
+ */
+const WIDE_AS_OF = "2026-12-08";
 type JsonReport = Report & { rows: Array<ReportRow & { duplicate_of?: number | null }> };
 
 /** Opens a page and records every request it makes and every console error (a CSP violation is one). */
@@ -52,8 +57,8 @@ function sumOnce(rows: JsonReport["rows"], keep: (row: JsonReport["rows"][number
   }
   return sum.toFixed(2);
 }
-const daysOverdue = (leadDate: string) =>
-  Math.max(0, (Date.parse(`${AS_OF}T00:00:00Z`) - Date.parse(`${leadDate}T00:00:00Z`)) / 86_400_000 - 14);
+const daysOverdue = (leadDate: string, asOf = AS_OF) =>
+  Math.max(0, (Date.parse(`${asOf}T00:00:00Z`) - Date.parse(`${leadDate}T00:00:00Z`)) / 86_400_000 - 14);
 const atRisk = (row: ReportRow) => row.verdict === "STILL_MISSING" || row.verdict === "WOULD_REFRESH";
 
 /** The DOM as these tests read it (the test files compile without the DOM library). */
@@ -89,7 +94,10 @@ describe.skipIf(!CHROMIUM)("the HTML report in headless Chromium", () => {
   let browser: Browser;
   let json: JsonReport;
   let jsonEs: JsonReport;
-  const page = { en: "", es: "" };
+  let jsonWide: JsonReport;
+  let warnedStderr = "";
+  let warnedStdout = "";
+  const page = { en: "", es: "", wide: "", warned: "" };
 
   beforeAll(async () => {
     // Prepare: the reference schema with a generated history, and one real run writing JSON and HTML.
@@ -133,6 +141,38 @@ describe.skipIf(!CHROMIUM)("the HTML report in headless Chromium", () => {
     expect(code).toBe(0);
     expect(stdout).toContain("dinero en riesgo por días de atraso");
     jsonEs = JSON.parse(await readFile(join(dir, "report.es.json"), "utf8")) as JsonReport;
+    // A window of 35 days (reaching 21 days overdue), two weeks later, so the 15+ card has money to show.
+    page.wide = join(dir, "report.wide.html");
+    await new ReconcileCabinetClaims14d(db.pool, { timeZone: "America/Lima" }).runReconcile(
+      { asOf: WIDE_AS_OF, daysBack: 35, dryRun: true },
+      {
+        sinks: [fileSink(join(dir, "report.wide.json"), "json"), fileSink(page.wide, "html", { lang: "en" })],
+        collectRows: false,
+      },
+    );
+    jsonWide = JSON.parse(await readFile(join(dir, "report.wide.json"), "utf8")) as JsonReport;
+    // A run that must warn, in Spanish: only gaps, with a gap status no row of the window has.
+    page.warned = join(dir, "report.warned.html");
+    const warnedCode = await main(
+      [
+        "--database-url",
+        db.url,
+        "--as-of",
+        AS_OF,
+        "--dry-run",
+        "--only-gaps",
+        "--gap-status",
+        "NINGUNO",
+        "--lang",
+        "es",
+        "--output-html",
+        page.warned,
+        "--output-json",
+        join(dir, "report.warned.json"),
+      ],
+      { stdout: (text) => (warnedStdout += text), stderr: (text) => (warnedStderr += text) },
+    );
+    expect(warnedCode).toBe(0);
     browser = await launchChromium();
   }, 240_000);
 
@@ -172,17 +212,79 @@ describe.skipIf(!CHROMIUM)("the HTML report in headless Chromium", () => {
       const resolved = await card("resolved_after_refresh");
       expect(resolved.count).toBe(m.resolved_after_refresh);
       expect(resolved.value).toBe(sumOnce(json.rows, (r) => r.verdict === "RESOLVED"));
-      const now = await card("amount_at_risk_15_plus");
-      expect(now.value).toBe(m.amount_at_risk_15_plus);
-      expect(now.value).toBe(
-        sumOnce(json.rows, (r) => atRisk(r) && r.lead_date !== null && daysOverdue(r.lead_date) >= 15),
-      );
       // Every JSON row carries its aging, as counted here independently.
       for (const r of json.rows)
         if (r.lead_date !== null) expect(r.days_overdue).toBe(daysOverdue(r.lead_date));
-      // The run has money at risk and some of it 15+ days overdue, so the comparisons above are not 0 = 0.
+      // The run has money at risk, so the comparisons above are not 0 = 0.
       expect(Number(risk.value)).toBeGreaterThan(0);
       expect(m.still_missing).toBeGreaterThan(0);
+    } finally {
+      await close();
+    }
+  });
+
+  it("says a 21-day window does not cover 15+ days overdue instead of showing S/ 0.00", async () => {
+    const { page: p, close } = await open(browser, page.en);
+    try {
+      expect(json.parameters.daysBack).toBe(21);
+      expect(json.metrics.aging_reach_days).toBe(7);
+      const now = p.locator('[data-metric="amount_at_risk_15_plus"]');
+      expect(await now.getAttribute("data-covered")).toBe("false");
+      expect(await now.getAttribute("data-reach")).toBe("7");
+      expect(await now.getAttribute("data-value")).toBeNull();
+      expect(await now.locator(".value").textContent()).toBe("not covered");
+      expect(await now.locator(".sub").textContent()).toBe(
+        "this window reaches 7 days overdue at most; run with --days-back 29 or more",
+      );
+      expect(await now.textContent()).not.toContain("S/");
+    } finally {
+      await close();
+    }
+  });
+
+  it("shows the 15+ amount, as the contract counts it, when the window reaches it (35 days back, two weeks on)", async () => {
+    const { page: p, close } = await open(browser, page.wide);
+    try {
+      const m = jsonWide.metrics;
+      expect(m.aging_reach_days).toBe(21);
+      const now = p.locator('[data-metric="amount_at_risk_15_plus"]');
+      expect(await now.getAttribute("data-covered")).toBe("true");
+      expect(await now.getAttribute("data-value")).toBe(m.amount_at_risk_15_plus);
+      const collect = (r: JsonReport["rows"][number]) =>
+        atRisk(r) && r.lead_date !== null && daysOverdue(r.lead_date, WIDE_AS_OF) >= 15;
+      expect(m.amount_at_risk_15_plus).toBe(sumOnce(jsonWide.rows, collect));
+      expect(Number(await now.getAttribute("data-count"))).toBe(jsonWide.rows.filter(collect).length);
+      // Some of the money is 15+ days overdue, so the comparison is not 0 = 0.
+      expect(Number(m.amount_at_risk_15_plus)).toBeGreaterThan(0);
+      expect(await now.locator(".value").textContent()).toMatch(/^S\/\s[\d,]+\.\d{2}$/);
+    } finally {
+      await close();
+    }
+  });
+
+  it("says the run's warnings in Spanish with --lang es, on the page and on stderr; the JSON keeps English", async () => {
+    const { page: p, close } = await open(browser, page.warned);
+    try {
+      const items = p.locator("#warnings li");
+      expect(await items.count()).toBeGreaterThan(0);
+      const codes = await items.evaluateAll((els) => els.map((e) => e.getAttribute("data-code")));
+      expect(codes).toContain("no_gap_status");
+      const text = await p.textContent('#warnings li[data-code="no_gap_status"]');
+      expect(text).toMatch(
+        /^ninguna fila de la ventana tiene un estado de brecha \(NINGUNO\), pero hay \d+ filas/,
+      );
+      expect(await p.textContent("#warnings h2")).toMatch(/advertencia/);
+      // The CLI: the same warning, in Spanish, on stderr with the usual prefix; the summary counts it.
+      expect(warnedStderr).toContain(
+        "reconcile-cabinet-claims-14d: warning: ninguna fila de la ventana tiene un estado de brecha (NINGUNO)",
+      );
+      expect(warnedStderr).not.toContain("no row in the window has a gap status");
+      expect(warnedStdout).toMatch(/ADVERTENCIAS: \d+ \(stderr\)/);
+      // The JSON report keeps its English texts, and carries the same warnings as values beside them.
+      const report = JSON.parse(await readFile(join(dir, "report.warned.json"), "utf8")) as JsonReport;
+      const at = report.warning_details.findIndex((w) => w.code === "no_gap_status");
+      expect(report.warnings[at]).toMatch(/^no row in the window has a gap status \(NINGUNO\)/);
+      expect(report.warning_details).toHaveLength(report.warnings.length);
     } finally {
       await close();
     }

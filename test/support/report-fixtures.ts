@@ -81,6 +81,7 @@ export function sampleReport(head: ReportHead, rows: number, over: Partial<Repor
     })),
     breakdown: [],
     warnings: [],
+    warning_details: [],
     phases: [],
     finished_at: "2026-11-24T10:00:01.000Z",
     ...over,

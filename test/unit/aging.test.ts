@@ -1,15 +1,18 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  AgingAccumulator,
   agingOf,
   agingReachDays,
   bucketOf,
   COLLECT_NOW_DAYS,
+  COLLECT_NOW_MIN_DAYS_BACK,
   coversCollectNow,
   OVERDUE_BUCKETS,
 } from "../../lambda/core/aging.js";
 import { addDays } from "../../lambda/core/dates.js";
+import { amountAtRisk, MetricsAccumulator } from "../../lambda/core/metrics.js";
+import type { ReportRow, Verdict } from "../../lambda/core/types.js";
+import { sampleRow } from "../support/report-fixtures.js";
 
 const AS_OF = "2026-11-24";
 /** The lead date `n` days before as-of. */
@@ -72,26 +75,41 @@ describe("aging of one claim", () => {
   });
 });
 
-describe("money at risk by bucket", () => {
+describe("money at risk by bucket (the run's MetricsAccumulator, the one place money is summed)", () => {
   it("sums exactly, once per claim, only at-risk verdicts, every bucket present", () => {
-    const aging = new AgingAccumulator(AS_OF);
+    const metrics = new MetricsAccumulator();
+    const row = (
+      ord: number,
+      verdict: Verdict,
+      amount: string,
+      lead: string | null,
+      duplicate_of: number | null = null,
+    ): ReportRow => {
+      const base = { verdict, amount, duplicate_of };
+      return sampleRow(ord, {
+        ...base,
+        lead_date: lead,
+        diagnosis: verdict === "STILL_MISSING" ? "CLAIMS_VIEW_MISSING" : null,
+        amount_at_risk: amountAtRisk(base),
+        ...agingOf(lead, AS_OF),
+      });
+    };
     const rows = [
-      { verdict: "STILL_MISSING", amount: "0.10", lead_date: leadDaysBefore(29), duplicate_of: null },
-      { verdict: "STILL_MISSING", amount: "0.20", lead_date: leadDaysBefore(30), duplicate_of: null },
+      row(1, "STILL_MISSING", "0.10", leadDaysBefore(29)),
+      row(2, "STILL_MISSING", "0.20", leadDaysBefore(30)),
       // Same claim key as the first row (a lead uploaded twice): counted as a row, not as money.
-      { verdict: "STILL_MISSING", amount: "0.10", lead_date: leadDaysBefore(29), duplicate_of: 1 },
-      { verdict: "WOULD_REFRESH", amount: "100.00", lead_date: leadDaysBefore(80) },
-      { verdict: "STILL_MISSING", amount: "35.00", lead_date: leadDaysBefore(3) },
-      { verdict: "RESOLVED", amount: "25.00", lead_date: leadDaysBefore(40) },
-      { verdict: "ALREADY_EXISTS", amount: "25.00", lead_date: leadDaysBefore(40) },
-      { verdict: "INVALID", amount: "25.00", lead_date: null },
+      row(3, "STILL_MISSING", "0.10", leadDaysBefore(29), 1),
+      row(4, "WOULD_REFRESH", "100.00", leadDaysBefore(80)),
+      row(5, "STILL_MISSING", "35.00", leadDaysBefore(3)),
+      row(6, "RESOLVED", "25.00", leadDaysBefore(40)),
+      row(7, "ALREADY_EXISTS", "25.00", leadDaysBefore(40)),
+      row(8, "INVALID", "25.00", null),
     ];
-    const returned = rows.map((row) => aging.add(row));
-    expect(returned[0]).toEqual({ due_date: "2026-11-09", days_overdue: 15, overdue_bucket: "15_30" });
-    expect(returned[7]).toEqual({ due_date: null, days_overdue: null, overdue_bucket: null });
+    expect(rows[0]).toMatchObject({ due_date: "2026-11-09", days_overdue: 15, overdue_bucket: "15_30" });
+    expect(rows[7]).toMatchObject({ due_date: null, days_overdue: null, overdue_bucket: null });
+    for (const r of rows) metrics.add(r);
 
-    const summary = aging.summary();
-    expect(summary.by_bucket).toEqual([
+    expect(metrics.atRiskByBucket()).toEqual([
       { bucket: "0_not_due", count: 1, amount: "35.00" },
       { bucket: "1_7", count: 0, amount: "0.00" },
       { bucket: "8_14", count: 0, amount: "0.00" },
@@ -99,8 +117,9 @@ describe("money at risk by bucket", () => {
       { bucket: "31_60", count: 0, amount: "0.00" },
       { bucket: "60_plus", count: 1, amount: "100.00" },
     ]);
-    expect(summary.amount_at_risk_15_plus).toBe("100.30");
-    expect(summary.count_at_risk_15_plus).toBe(4);
+    const m = metrics.metrics(rows.length, [], 1, 90);
+    expect(m.amount_at_risk_15_plus).toBe("100.30");
+    expect(m.amount_at_risk).toBe("135.30");
   });
 });
 
@@ -109,6 +128,7 @@ describe("how far back a window reaches", () => {
     expect([0, 14, 21, 28, 29, 60].map(agingReachDays)).toEqual([0, 0, 7, 14, 15, 46]);
     expect(coversCollectNow(agingReachDays(28))).toBe(false);
     expect(coversCollectNow(agingReachDays(29))).toBe(true);
+    expect(COLLECT_NOW_MIN_DAYS_BACK).toBe(29);
     // The oldest lead of a 29-day window is due 15 days before as-of: it lands in 15_30, the first 15+ bucket.
     expect(agingOf(addDays(AS_OF, -29), AS_OF).overdue_bucket).toBe("15_30");
   });

@@ -7,7 +7,7 @@ import { statusCounts } from "../../lambda/core/report-columns.js";
 import { RowDecider } from "../../lambda/core/row-decider.js";
 import { TimeBudget } from "../../lambda/core/time-budget.js";
 import type { GapRow, RefreshResult, RefreshStep } from "../../lambda/core/types.js";
-import { windowWarning } from "../../lambda/core/warnings.js";
+import { warningText, windowWarning } from "../../lambda/core/warnings.js";
 
 const step = (name: string, over: Partial<RefreshStep> = {}): RefreshStep => ({
   name,
@@ -194,12 +194,14 @@ describe("the window's counts and its warning", () => {
     expect(counts).toEqual({ byStatus: JSON.parse('{"__proto__": 2, "(null)": 1}'), total: 3, gaps: 0 });
     expect(Object.keys(counts.byStatus)).toEqual(["__proto__", "(null)"]);
     const window = { asOf: "2026-11-10", daysBack: 21, onlyGaps: true };
-    expect(windowWarning(counts, ["MISSING"], window)).toMatch(
-      /^no row in the window has a gap status \(MISSING\)/,
+    const noGap = windowWarning(counts, ["MISSING"], window);
+    expect(noGap?.code).toBe("no_gap_status");
+    expect(noGap && warningText(noGap)).toBe(
+      'no row in the window has a gap status (MISSING) but it holds 3 rows with statuses __proto__=2, (null)=1: if one of them means "gap", add it to the gap statuses',
     );
     expect(windowWarning(counts, ["MISSING"], { ...window, onlyGaps: false })).toBeNull();
-    expect(windowWarning({ byStatus: {}, total: 0, gaps: 0 }, ["MISSING"], window)).toMatch(
-      /^the gap view has no rows/,
-    );
+    const empty = windowWarning({ byStatus: {}, total: 0, gaps: 0 }, ["MISSING"], window);
+    expect(empty).toEqual({ code: "window_empty", asOf: "2026-11-10", daysBack: 21 });
+    expect(empty && warningText(empty)).toMatch(/^the gap view has no rows/);
   });
 });
