@@ -169,6 +169,7 @@ class Run {
       );
       this.#statusCounts = counts.byStatus;
       this.#gapsFound = p.onlyGaps ? counts.gaps : counts.total;
+      this.#journal.warn(warn.limitWarning(this.#gapsFound, p.limit));
       this.#journal.warn(
         warn.windowWarning(counts, statuses, { asOf, daysBack: p.daysBack, onlyGaps: p.onlyGaps }),
       );

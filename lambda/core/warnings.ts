@@ -41,6 +41,11 @@ export type RunWarning =
     }
   /** Rows that look due under a status the job does not treat as a gap. */
   | { readonly code: "looks_like_gap"; readonly status: string; readonly count: number }
+  /**
+   * `limit` kept only the newest rows of the window. The rows are taken newest lead first, so the ones left
+   * out are the oldest: the most overdue money, which no amount of this run counts.
+   */
+  | { readonly code: "limit_cut"; readonly inWindow: number; readonly limit: number }
   /** Rows with a gap status whose claim already exists. */
   | { readonly code: "claimed_gaps"; readonly count: number }
   | { readonly code: "time_budget_exhausted"; readonly cause: BudgetCause }
@@ -83,6 +88,8 @@ export const WARNING_TEXT_EN: WarningWording = {
   },
   looks_like_gap: (w) =>
     `${w.count} rows with claim_status "${w.status}" (not a gap status) have no claim although the canonical view says the milestone was achieved inside the window`,
+  limit_cut: (w) =>
+    `the window holds ${w.inWindow} rows but the limit keeps the newest ${w.limit}: the ${w.inWindow - w.limit} oldest, most overdue, are not analysed and their money is in no amount of this run; raise the limit`,
   claimed_gaps: (w) =>
     `${w.count} rows with a gap status already have their claim in the claims view (ALREADY_EXISTS): the gap view decides whether a claim exists from another source, so these rows will never leave it`,
   time_budget_exhausted: (w) => {
@@ -143,6 +150,11 @@ export function looksLikeGapWarnings(byStatus: ReadonlyMap<string, number>): Run
 }
 
 /** Rows with a gap status whose claim the claims view already has: the gap view will keep showing them. */
+/** `inWindow` counts the rows `limit` applies to (the gap rows under `onlyGaps`, else every row). */
+export function limitWarning(inWindow: number, limit: number): RunWarning | null {
+  return inWindow > limit ? { code: "limit_cut", inWindow, limit } : null;
+}
+
 export function claimedGapsWarning(count: number): RunWarning | null {
   return count === 0 ? null : { code: "claimed_gaps", count };
 }

@@ -28,6 +28,8 @@ const es: WarningWording = {
   },
   looks_like_gap: (w) =>
     `${w.count} filas con claim_status "${w.status}" (no es un estado de brecha) no tienen reclamo, aunque la vista canónica dice que el hito se alcanzó dentro de la ventana`,
+  limit_cut: (w) =>
+    `la ventana tiene ${w.inWindow} filas pero el límite conserva las ${w.limit} más recientes: las ${w.inWindow - w.limit} más antiguas, las más vencidas, no se analizan y su dinero no está en ningún monto de esta ejecución; aumente el límite`,
   claimed_gaps: (w) =>
     `${w.count} filas con estado de brecha ya tienen su reclamo en la vista de reclamos (ALREADY_EXISTS): la vista de brechas decide si el reclamo existe con otra fuente, así que estas filas nunca saldrán de ella`,
   time_budget_exhausted: (w) => {

@@ -73,6 +73,10 @@ describe("guards around the run", () => {
     const a = await job.runReconcile({ asOf: AS_OF, limit: 7, dryRun: true });
     const b = await job.runReconcile({ asOf: AS_OF, limit: 7, dryRun: true });
     expect(a.metrics).toMatchObject({ gaps_found: 60, processed: 7 });
+    // The cut is said: the rows left out are the oldest, the most overdue.
+    expect(a.warnings).toContain(
+      "the window holds 60 rows but the limit keeps the newest 7: the 53 oldest, most overdue, are not analysed and their money is in no amount of this run; raise the limit",
+    );
     const keys = (r: typeof a) =>
       (r.rows ?? []).map((x) => `${x.lead_date}/${x.driver_id}/${x.milestone_value}`);
     expect(keys(a)).toEqual(keys(b));

@@ -46,6 +46,7 @@ const SAMPLES: { readonly [C in WarningCode]: { warning: WarningOf<C>; kept: rea
     kept: ["job", "ops.mv_claims", "etl", "MAINTAIN"],
   },
   looks_like_gap: { warning: { code: "looks_like_gap", status: "LATE", count: 5 }, kept: ['"LATE"', "5"] },
+  limit_cut: { warning: { code: "limit_cut", inWindow: 1200, limit: 1000 }, kept: ["1200", "1000", "200"] },
   claimed_gaps: { warning: { code: "claimed_gaps", count: 7 }, kept: ["7", "ALREADY_EXISTS"] },
   time_budget_exhausted: {
     warning: {
