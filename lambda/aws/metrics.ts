@@ -19,7 +19,7 @@ export function createMetrics(namespace: string, serviceName: string): Metrics {
  * The value published for each metric of a report (amounts as numbers: CloudWatch has no decimals).
  * `AmountAtRisk15Plus` is left out when the run's window cannot reach 15 days overdue (the core's
  * `coversCollectNow`): its zero would be the window's, not the debtors', so no data point is better than
- * a reassuring one (the alarm on it treats a missing point as "not breaching", and the stack only creates
+ * a reassuring one (the alarm on it ignores a missing point, keeping its state, and the stack only creates
  * that alarm for a schedule whose window covers it).
  */
 export function reportMetricValues(report: Report): Record<string, number> {
