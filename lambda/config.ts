@@ -20,6 +20,9 @@ export const DEFAULT_OBJECTS: Readonly<ObjectNames> = {
   tripsTable: "public.summary_daily",
 };
 
+/** The claims ledger the job records proven claims in when `recordClaims` is on (docs/contract.md §10.2). */
+export const DEFAULT_CLAIMS_LEDGER = "canon.claims_yango_cabinet_14d";
+
 /** `MISSING` is the runbook's word; deployed gap views emit `CLAIM_NOT_GENERATED`. Both are gaps. */
 export const DEFAULT_GAP_STATUSES: readonly string[] = ["MISSING", "CLAIM_NOT_GENERATED"];
 
@@ -28,6 +31,8 @@ export const DEFAULT_TIME_ZONE = "America/Lima";
 
 export interface ReconcileOptions {
   objects?: Partial<ObjectNames>;
+  /** The claims ledger (default `DEFAULT_CLAIMS_LEDGER`); a run's `claimsLedger` parameter wins. */
+  claimsLedger?: string;
   gapStatuses?: readonly string[];
   /** IANA zone for the database session, so `CURRENT_DATE` is the business day (default `DEFAULT_TIME_ZONE`). */
   timeZone?: string;
@@ -45,6 +50,7 @@ export interface ReconcileOptions {
 
 export interface ResolvedOptions {
   objects: ObjectNames;
+  claimsLedger: string;
   gapStatuses: readonly string[];
   timeZone: string;
   refreshLockTimeoutMs: number;
@@ -65,6 +71,7 @@ export function resolveOptions(
     Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined && v !== "")) as Partial<T>;
   return {
     objects: { ...DEFAULT_OBJECTS, ...defined(options.objects), ...defined(overrides) },
+    claimsLedger: options.claimsLedger || DEFAULT_CLAIMS_LEDGER,
     gapStatuses:
       options.gapStatuses && options.gapStatuses.length > 0 ? options.gapStatuses : DEFAULT_GAP_STATUSES,
     timeZone: options.timeZone ?? DEFAULT_TIME_ZONE,

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { isIsoDate, isMonday } from "./core/dates.js";
+import { DEFAULT_MAX_RECORD } from "./core/ledger.js";
 import type { RunParameters } from "./core/types.js";
 import { InputError } from "./errors.js";
 
@@ -20,13 +21,15 @@ const isoDate = z.string().refine(isIsoDate, { message: "must be a date written 
 /** Optional fields also accept `null` (Step Functions passes nulls through). */
 const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((value) => value ?? null);
 
+const objectName = z.string().min(1).max(200);
+
 /** Configurable object names (docs/contract.md §2); each is `schema.name` or a bare name in `public`. */
 export const ObjectNamesSchema = z.strictObject({
-  gapView: z.string().min(1).max(200).optional(),
-  claimsView: z.string().min(1).max(200).optional(),
-  achievedView: z.string().min(1).max(200).optional(),
-  paymentCalcView: z.string().min(1).max(200).optional(),
-  tripsTable: z.string().min(1).max(200).optional(),
+  gapView: objectName.optional(),
+  claimsView: objectName.optional(),
+  achievedView: objectName.optional(),
+  paymentCalcView: objectName.optional(),
+  tripsTable: objectName.optional(),
 });
 export type ObjectNameOverrides = z.infer<typeof ObjectNamesSchema>;
 
@@ -44,6 +47,12 @@ export const RunParametersSchema = z.strictObject({
    */
   refreshDependents: z.boolean().default(true),
   asOf: optional(isoDate),
+  /** Write the claims the run proves into the claims ledger (docs/contract.md §10.2). Off by default. */
+  recordClaims: z.boolean().default(false),
+  /** The claims ledger (`schema.name`; default `DEFAULT_CLAIMS_LEDGER`). */
+  claimsLedger: optional(objectName),
+  /** More claims to record than this records none and exits 3: a bound on a write to money. */
+  maxRecord: z.int().min(0).max(MAX_LIMIT).default(DEFAULT_MAX_RECORD),
   /** Object name overrides for this run (event field `objects`). */
   objects: ObjectNamesSchema.optional(),
   /** `claim_status` words that mean "gap" for this run. */
@@ -77,6 +86,9 @@ const ALIASES: Readonly<Record<string, string>> = {
   force_refresh: "forceRefresh",
   refresh_dependents: "refreshDependents",
   as_of: "asOf",
+  record_claims: "recordClaims",
+  claims_ledger: "claimsLedger",
+  max_record: "maxRecord",
   gap_statuses: "gapStatuses",
 };
 

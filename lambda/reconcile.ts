@@ -6,17 +6,20 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { type ReconcileOptions, type ResolvedOptions, resolveOptions } from "./config.js";
+import { AmountError } from "./core/amounts.js";
 import { look, needsRefresh } from "./core/decide.js";
+import { decidedAgainst, type LedgerWrite, planLedger, settleLedger } from "./core/ledger.js";
 import { MetricsAccumulator } from "./core/metrics.js";
 import { failedUpstream, isRefreshable } from "./core/refresh-plan.js";
 import { reportColumns, statusCounts } from "./core/report-columns.js";
 import { RowDecider } from "./core/row-decider.js";
 import { type JournalLogger, RunJournal } from "./core/run-journal.js";
 import { MIN_START_MS, TimeBudget } from "./core/time-budget.js";
-import type { Report, ReportHead, ReportSink, RunStatus } from "./core/types.js";
+import type { LedgerSummary, Report, ReportHead, ReportRow, ReportSink, RunStatus } from "./core/types.js";
 import * as warn from "./core/warnings.js";
 import { BudgetExhausted, BudgetedReads } from "./db/budgeted-reads.js";
 import { checkContract } from "./db/contract.js";
+import { type CheckedLedger, checkLedger, insertClaims, readLedgerStatuses } from "./db/ledger.js";
 import {
   type FinalRow,
   type FirstLookRow,
@@ -28,7 +31,13 @@ import {
 } from "./db/queries.js";
 import { RefreshRunner } from "./db/refresh-runner.js";
 import * as session from "./db/session.js";
-import { asReconcileError, TimeBudgetError } from "./errors.js";
+import {
+  asReconcileError,
+  errorCode,
+  isConnectionError,
+  SourceDataError,
+  TimeBudgetError,
+} from "./errors.js";
 import { parseRunParameters, type RunParameters } from "./params.js";
 import { SinkSet } from "./report/sink-set.js";
 
@@ -92,6 +101,7 @@ class Run {
   readonly #rows: Report["rows"];
   #gapsFound = 0;
   #statusCounts: Record<string, number> = {};
+  #ledger: LedgerSummary | null = null;
 
   constructor(
     readonly params: RunParameters,
@@ -125,6 +135,11 @@ class Run {
       this.#journal,
     );
     const contract = await this.#journal.phase("contract", () => checkContract(client, options.objects));
+    const ledger = params.recordClaims
+      ? await this.#journal.phase("contract", () =>
+          checkLedger(client, params.claimsLedger ?? options.claimsLedger),
+        )
+      : null;
     const { locked, today } = await session.takeRunLock(client, options.lockKey, params.dryRun);
     const asOf = params.asOf ?? today;
     const head: ReportHead = {
@@ -145,7 +160,7 @@ class Run {
       const anyToFix = await this.#verify(queries);
       await this.#journal.phase("plan", () => refresh.readPlan(contract));
       await refresh.upstream(anyToFix);
-      await this.#decideAndStream(queries, refresh, asOf);
+      await this.#decideAndStream(queries, refresh, asOf, client, ledger, head.run_id);
       await refresh.dependents();
     } catch (error) {
       if (!(error instanceof BudgetExhausted)) throw error;
@@ -186,7 +201,7 @@ class Run {
       let anyToFix = false;
       const fixable = (raw: FirstLookRow) => {
         const { row, before } = toFirstLook(raw, queries.optional);
-        return needsRefresh(look(row, before));
+        return needsRefresh(priced(() => look(row, before)));
       };
       // Stops reading at the first page holding a row a refresh could fix.
       await this.reads.each<FirstLookRow>(queries.firstLookRows(), queries.shown.rows, async (page) => {
@@ -197,8 +212,19 @@ class Run {
     });
   }
 
-  /** Steps 5 and 6: the second look, the pure decision per row, and the rows streamed to every output. */
-  async #decideAndStream(queries: RunQueries, refresh: RefreshRunner, asOf: string): Promise<void> {
+  /**
+   * Steps 5 and 6: the second look, the pure decision per row, and the rows streamed to every output. With
+   * the ledger on, rows are held until the write is known, so that no output says `recorded` for a claim the
+   * write did not keep.
+   */
+  async #decideAndStream(
+    queries: RunQueries,
+    refresh: RefreshRunner,
+    asOf: string,
+    client: pg.PoolClient,
+    ledger: CheckedLedger | null,
+    runId: string,
+  ): Promise<void> {
     const decider = new RowDecider(
       {
         dryRun: this.params.dryRun,
@@ -209,20 +235,104 @@ class Run {
       this.options.gapStatuses,
       asOf,
     );
+    const held: ReportRow[] | null = ledger ? [] : null;
     await this.#journal.phase("decide", async () => {
       await this.reads.cap();
       await this.reads.each<FinalRow>(queries.finalRows(), queries.shown.final, async (page) => {
         for (const raw of page) {
-          const row = decider.decide(toFinal(raw, queries.optional));
-          this.#metrics.add(row);
-          this.#rows?.push(row);
-          await this.sinks.row(row);
+          const row = decideRow(decider, toFinal(raw, queries.optional));
+          if (held) held.push(row);
+          else await this.#emit(row);
         }
         return true;
       });
     });
     for (const w of warn.looksLikeGapWarnings(decider.looksLikeGaps)) this.#journal.warn(w);
     this.#journal.warn(warn.claimedGapsWarning(decider.claimedGaps));
+    for (const w of warn.priceWarnings(decider.prices)) this.#journal.warn(w);
+    if (ledger && held) {
+      const rows = await this.#journal.phase("ledger", () =>
+        this.#record(client, queries, ledger, held, runId, asOf),
+      );
+      for (const row of rows) await this.#emit(row);
+    }
+  }
+
+  async #emit(row: ReportRow): Promise<void> {
+    this.#metrics.add(row);
+    this.#rows?.push(row);
+    await this.sinks.row(row);
+  }
+
+  /**
+   * Step 7 (§10.2): the proven claims the ledger lacks, written in one statement under the run lock, and the
+   * gap view's window counted again. A write that is not allowed, over `maxRecord` or refused by the
+   * database records nothing and leaves the run `completed` with a warning (the CLI exits 3).
+   */
+  async #record(
+    client: pg.PoolClient,
+    queries: RunQueries,
+    ledger: CheckedLedger,
+    rows: readonly ReportRow[],
+    runId: string,
+    asOf: string,
+  ): Promise<ReportRow[]> {
+    const p = this.params;
+    await this.reads.cap();
+    const present = await readLedgerStatuses(client, ledger, rows);
+    const plan = planLedger(rows, present, ledger.required);
+    let write: LedgerWrite;
+    if (plan.candidates.length === 0 || p.dryRun) {
+      write =
+        ledger.notWritable && plan.candidates.length > 0
+          ? { kind: "not_permitted", why: ledger.notWritable }
+          : { kind: "dry_run" };
+    } else if (ledger.notWritable) {
+      write = { kind: "not_permitted", why: ledger.notWritable };
+    } else if (plan.candidates.length > p.maxRecord) {
+      write = { kind: "over_max_record", max: p.maxRecord };
+    } else {
+      try {
+        write = { kind: "written", inserted: await insertClaims(client, ledger, plan.candidates, runId) };
+      } catch (error) {
+        // A lost connection is the run's failure, not the ledger's: nothing was committed, and it propagates.
+        if (isConnectionError(error) || errorCode(error) === undefined) throw error;
+        write = { kind: "failed", error: `${(error as Error).message} (SQLSTATE ${errorCode(error)})` };
+      }
+    }
+    const settled = settleLedger(plan, write);
+    let gapsAfter: number | null = null;
+    if (settled.recorded > 0) {
+      const filter = { asOf, daysBack: p.daysBack, onlyMilestone: p.onlyMilestone, weekStart: p.weekStart };
+      const counts = statusCounts(
+        (await this.reads.query<StatusCountRow>(queries.countWindow(filter), queries.shown.gap)).rows,
+        this.options.gapStatuses,
+      );
+      gapsAfter = p.onlyGaps ? counts.gaps : counts.total;
+    }
+    this.#ledger = {
+      table: ledger.shown,
+      outcome: settled.outcome,
+      to_record: plan.candidates.length,
+      recorded: settled.recorded,
+      amount_recorded: settled.amount,
+      max_record: p.maxRecord,
+      gaps_before: this.#gapsFound,
+      gaps_after: gapsAfter,
+      error: settled.error,
+    };
+    if (write.kind === "not_permitted" || write.kind === "over_max_record" || write.kind === "failed") {
+      this.#journal.warn({
+        code: "ledger_blocked",
+        table: ledger.shown,
+        why: write.kind === "failed" ? "write_failed" : write.kind,
+        toRecord: plan.candidates.length,
+        detail: settled.error ?? "",
+        dryRun: p.dryRun,
+      });
+    }
+    this.#journal.warn(warn.decidedAgainstWarning(decidedAgainst(settled.rows)));
+    return settled.rows;
   }
 
   async #finish(status: RunStatus, head: ReportHead, refresh: RefreshRunner): Promise<Report> {
@@ -230,11 +340,18 @@ class Run {
     const report: Report = {
       ...head,
       status,
-      metrics: this.#metrics.metrics(this.#gapsFound, refresh.results, duration, this.params.daysBack),
+      metrics: this.#metrics.metrics(
+        this.#gapsFound,
+        refresh.results,
+        duration,
+        this.params.daysBack,
+        this.#ledger,
+      ),
       gap_status_counts: this.#statusCounts,
       refreshed_views: refresh.results,
       refresh_plan: refresh.plan,
       refresh_skipped: refresh.skipped,
+      ledger: this.#ledger,
       at_risk_by_bucket: this.#metrics.atRiskByBucket(),
       breakdown: this.#metrics.breakdown(),
       warnings: this.#journal.warningTexts,
@@ -246,4 +363,20 @@ class Run {
     if (this.#rows) report.rows = this.#rows;
     return report;
   }
+}
+
+/** An amount the job cannot use names its row and stops the run as the data's fault (§10.4). */
+function priced<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof AmountError) {
+      throw new SourceDataError(`decide: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function decideRow(decider: RowDecider, facts: Parameters<RowDecider["decide"]>[0]): ReportRow {
+  return priced(() => decider.decide(facts));
 }

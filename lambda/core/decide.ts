@@ -3,6 +3,7 @@
  * database, no clock (the window is counted from the row's own lead date). The order of the checks is the
  * runbook's troubleshooting order (docs/contract.md §4); the first match wins.
  */
+import { type Price, priceOf } from "./amounts.js";
 import { addDays, isInsideWindow, WINDOW_DAYS } from "./dates.js";
 import type {
   Classification,
@@ -25,13 +26,37 @@ function windowText(leadDate: string): string {
   return `[${leadDate}, ${addDays(leadDate, WINDOW_DAYS)})`;
 }
 
-/** The canonical conditions of a claim, checked on one look at the data. */
-export function look(row: GapRow, facts: LookFacts): Look {
+/** What `look` needs of a row's price: whether anything prices it, and whether its rule pays 0. */
+export type PriceLook = Pick<Price, "amount" | "amount_source" | "zero_rule">;
+
+/** The price of a row when no rule facts were read: the gap view's amount, else the milestone's. */
+const unruled = (row: GapRow): PriceLook => priceOf(row, { rule_amounts: [] });
+
+/**
+ * The canonical conditions of a claim, checked on one look at the data. A row nothing can price (an unknown
+ * milestone) and a row whose rule in force pays 0 are INVALID whatever the claims view holds: nothing is owed
+ * (docs/contract.md §10.1, §10.4).
+ */
+export function look(row: GapRow, facts: LookFacts, price: PriceLook = unruled(row)): Look {
   if (row.driver_id === null || row.driver_id === "") {
     return { classification: "INVALID", invalid_reason: "NO_DRIVER", detail: "gap row has no driver_id" };
   }
   if (row.lead_date === null) {
     return { classification: "INVALID", invalid_reason: "NO_LEAD_DATE", detail: "gap row has no lead_date" };
+  }
+  if (price.amount_source === null) {
+    return {
+      classification: "INVALID",
+      invalid_reason: "UNKNOWN_MILESTONE",
+      detail: `milestone ${row.milestone_value ?? "NULL"} is not 1, 5 or 25 and no rule or gap view amount prices it`,
+    };
+  }
+  if (price.zero_rule) {
+    return {
+      classification: "INVALID",
+      invalid_reason: "ZERO_AMOUNT_RULE",
+      detail: `partner rule in force for M${row.milestone_value} at lead_date ${row.lead_date} pays ${price.amount}`,
+    };
   }
   if (facts.claim_exists) return { classification: "ALREADY_EXISTS", invalid_reason: null, detail: null };
   if (facts.achieved_flag !== true || facts.achieved_date === null) {
@@ -91,7 +116,7 @@ export function diagnose(row: GapRow & { lead_date: string }, facts: DiagnosisFa
       brief: achieved === null ? "not achieved" : `achieved ${achieved}`,
     };
   }
-  if (facts.trips_in_window < row.milestone_value) {
+  if (facts.trips_in_window < (row.milestone_value ?? 0)) {
     return {
       diagnosis: "TRIPS_OUTSIDE_WINDOW",
       detail: `trips in window ${window}: ${facts.trips_in_window} < ${row.milestone_value}`,
@@ -137,9 +162,11 @@ export function decide(
   after: LookFacts,
   facts: DiagnosisFacts,
   context: DecideContext,
+  price: PriceLook = unruled(row),
 ): Decision {
-  const first = look(row, before);
-  const second = context.refreshed ? look(row, after) : first;
+  // One price for both looks: it comes from the payment calculation as it is after any refresh.
+  const first = look(row, before, price);
+  const second = context.refreshed ? look(row, after, price) : first;
   const decided = finalVerdict(row, first, second, facts, context);
   return {
     ...decided,
@@ -208,5 +235,9 @@ function finalVerdict(
  */
 export function needsRefresh(first: Look): boolean {
   if (first.classification === "ALREADY_EXISTS") return false;
-  return !(first.invalid_reason === "NO_DRIVER" || first.invalid_reason === "NO_LEAD_DATE");
+  return !(
+    first.invalid_reason === "NO_DRIVER" ||
+    first.invalid_reason === "NO_LEAD_DATE" ||
+    first.invalid_reason === "UNKNOWN_MILESTONE"
+  );
 }

@@ -13,7 +13,7 @@ import {
 } from "./aging.js";
 import { AmountSum } from "./amounts.js";
 import { isFailure } from "./refresh-plan.js";
-import type { Metrics, RefreshResult, Report, ReportRow, Verdict } from "./types.js";
+import type { LedgerSummary, Metrics, RefreshResult, Report, ReportRow, Verdict } from "./types.js";
 
 /** Verdicts whose money is at risk: the claim is absent now (a dry run's WOULD_REFRESH included). */
 const AT_RISK: ReadonlySet<Verdict> = new Set(["STILL_MISSING", "WOULD_REFRESH"]);
@@ -82,6 +82,7 @@ export class MetricsAccumulator {
     refreshes: readonly RefreshResult[],
     durationMs: number,
     daysBack: number,
+    ledger: Pick<LedgerSummary, "recorded" | "amount_recorded" | "gaps_after"> | null = null,
   ): Metrics {
     const c = this.#counts;
     return {
@@ -98,6 +99,9 @@ export class MetricsAccumulator {
       amount_at_risk_15_plus: this.#collectNowAmount.toString(),
       aging_reach_days: agingReachDays(daysBack),
       refresh_failures: refreshes.filter((r) => isFailure(r.outcome)).length,
+      claims_recorded: ledger?.recorded ?? 0,
+      amount_recorded: ledger?.amount_recorded ?? "0.00",
+      gaps_after: ledger?.gaps_after ?? null,
       duration_ms: durationMs,
     };
   }

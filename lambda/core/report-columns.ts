@@ -8,6 +8,8 @@ import type { OptionalGapColumn } from "./types.js";
 /** What the job adds to the gap view's columns. */
 const DECISION_COLUMNS = [
   "amount",
+  "amount_source",
+  "amount_conflict",
   "classification",
   "verdict",
   "invalid_reason",
@@ -16,6 +18,9 @@ const DECISION_COLUMNS = [
   "reclassified",
   "duplicate_of",
   "amount_at_risk",
+  "ledger",
+  "ledger_status",
+  "ledger_why",
 ] as const;
 
 /** The gap view's required columns, the optional ones this deployment's view has, the decisions, the aging. */

@@ -4,17 +4,30 @@
  * warnings need, and how overdue its claim is. Pure and incremental, so rows can stream.
  */
 import { agingOf } from "./aging.js";
-import { amountFor } from "./amounts.js";
+import { priceOf, sameAmount } from "./amounts.js";
 import { ClaimKeys } from "./claim-keys.js";
 import { type DecideContext, decide } from "./decide.js";
 import { amountAtRisk } from "./metrics.js";
-import type { DiagnosisFacts, GapRow, LookFacts, ReportRow } from "./types.js";
+import type { DiagnosisFacts, GapRow, LookFacts, PriceFacts, ReportRow } from "./types.js";
 
 export interface FinalFacts {
   readonly row: GapRow;
   readonly before: LookFacts;
   readonly after: LookFacts;
   readonly facts: DiagnosisFacts;
+  readonly price: PriceFacts;
+}
+
+/** Tallies for the money warnings of docs/contract.md §10.1. */
+export interface PriceTallies {
+  /** Rows whose gap view `expected_amount` differs from their rule's amount. */
+  gapViewPricedOtherwise: number;
+  /** Rows whose rule pays 0 although the claims view holds their claim (claims nobody owes). */
+  zeroRuleClaims: number;
+  /** Rows whose partner rules in force disagree on the amount. */
+  amountConflicts: number;
+  /** Rows nothing can price (unknown milestone, no amount). */
+  unknownMilestones: number;
 }
 
 export class RowDecider {
@@ -24,6 +37,12 @@ export class RowDecider {
   readonly looksLikeGaps = new Map<string, number>();
   /** Rows with a gap status whose claim was already there. */
   claimedGaps = 0;
+  readonly prices: PriceTallies = {
+    gapViewPricedOtherwise: 0,
+    zeroRuleClaims: 0,
+    amountConflicts: 0,
+    unknownMilestones: 0,
+  };
 
   constructor(
     readonly context: DecideContext,
@@ -34,14 +53,21 @@ export class RowDecider {
     this.#gapStatuses = new Set(gapStatuses);
   }
 
-  decide({ row, before, after, facts }: FinalFacts): ReportRow {
-    const decision = decide(row, before, after, facts, this.context);
+  decide({ row, before, after, facts, price: priceFacts }: FinalFacts): ReportRow {
+    const price = priceOf(row, priceFacts);
+    const decision = decide(row, before, after, facts, this.context, price);
     const base = {
       ...row,
-      amount: amountFor(row.milestone_value, row.expected_amount),
+      amount: price.amount,
+      amount_source: price.amount_source,
+      amount_conflict: price.amount_conflict,
       ...decision,
       duplicate_of: this.#keys.duplicateOf(row),
+      ledger: null,
+      ledger_status: null,
+      ledger_why: null,
     };
+    this.#tallyPrice(row, price, after);
     const isGap = this.#gapStatuses.has(row.claim_status ?? "");
     if (decision.classification === "SHOULD_EXIST" && !isGap) {
       const key = row.claim_status ?? "(null)";
@@ -49,5 +75,20 @@ export class RowDecider {
     }
     if (decision.verdict === "ALREADY_EXISTS" && isGap) this.claimedGaps += 1;
     return { ...base, amount_at_risk: amountAtRisk(base), ...agingOf(row.lead_date, this.asOf) };
+  }
+
+  #tallyPrice(row: GapRow, price: ReturnType<typeof priceOf>, after: LookFacts): void {
+    const t = this.prices;
+    if (price.amount_source === null) t.unknownMilestones += 1;
+    if (price.amount_conflict !== null) t.amountConflicts += 1;
+    if (price.zero_rule && after.claim_exists) t.zeroRuleClaims += 1;
+    const expected = row.expected_amount;
+    if (
+      price.amount_source === "rule" &&
+      expected != null &&
+      expected !== "" &&
+      !sameAmount(expected, price.amount)
+    )
+      t.gapViewPricedOtherwise += 1;
   }
 }

@@ -6,7 +6,15 @@ import type { Aging, BucketTotal } from "./aging.js";
 import type { RunWarning } from "./warnings.js";
 
 export type Verdict = "INVALID" | "ALREADY_EXISTS" | "RESOLVED" | "STILL_MISSING" | "WOULD_REFRESH";
-export type InvalidReason = "NO_DRIVER" | "NO_LEAD_DATE" | "NOT_ACHIEVED" | "ACHIEVED_OUTSIDE_WINDOW";
+export type InvalidReason =
+  | "NO_DRIVER"
+  | "NO_LEAD_DATE"
+  /** Milestone NULL or not 1, 5 or 25, and no amount from a rule or the gap view (docs/contract.md §10.4). */
+  | "UNKNOWN_MILESTONE"
+  /** The partner rule in force for the row pays 0: nothing is owed, whatever the claims view holds (§10.1). */
+  | "ZERO_AMOUNT_RULE"
+  | "NOT_ACHIEVED"
+  | "ACHIEVED_OUTSIDE_WINDOW";
 export type Diagnosis =
   | "REFRESH_FAILED"
   | "CLAIM_ON_OTHER_LEAD_DATE"
@@ -32,6 +40,12 @@ export interface RunParameters {
   forceRefresh: boolean;
   refreshDependents: boolean;
   asOf: string | null;
+  /** Record the claims the run proves in the claims ledger (docs/contract.md §10.2; off by default). */
+  recordClaims: boolean;
+  /** The claims ledger table (default `canon.claims_yango_cabinet_14d`). */
+  claimsLedger: string | null;
+  /** More claims to record than this records none (a bound on a write to money). */
+  maxRecord: number;
   objects?: {
     gapView?: string | undefined;
     claimsView?: string | undefined;
@@ -58,7 +72,8 @@ export interface GapRow {
   readonly ord: number;
   readonly driver_id: string | null;
   readonly lead_date: string | null;
-  readonly milestone_value: number;
+  /** NULL when the gap view has none (such a row is INVALID `UNKNOWN_MILESTONE` unless it carries an amount). */
+  readonly milestone_value: number | null;
   readonly gap_reason: string | null;
   readonly claim_status: string | null;
   readonly person_key?: string | null;
@@ -88,6 +103,62 @@ export interface DiagnosisFacts {
   readonly payment_calc_achieved_date: string | null;
   /** Trips in `summary_daily` inside `[lead_date, lead_date + 14)`. */
   readonly trips_in_window: number;
+}
+
+/**
+ * What prices a row (docs/contract.md §10.1): the distinct amounts of the partner rules in force for its
+ * driver, milestone and lead date, as the payment calculation gives them (decimal strings, ascending); empty
+ * when the calculation has no such row or no `amount` column.
+ */
+export interface PriceFacts {
+  readonly rule_amounts: readonly string[];
+}
+
+/** Where a row's amount comes from: its rule, the gap view's `expected_amount`, or the milestone's tariff. */
+export type AmountSource = "rule" | "gap_view" | "milestone";
+
+/**
+ * A row's state in the claims ledger (§10.2): `recorded` by this run, `would_record` (dry run), `present`
+ * before the run (any status: a person's or a payment's decision the job never changes), `not_recorded`.
+ */
+export type LedgerState = "recorded" | "would_record" | "present" | "not_recorded";
+
+/** Why a row was not recorded, first match wins (row-level), or what stopped the whole write (run-level). */
+export type LedgerWhy =
+  | "NOT_PROVEN"
+  | "NO_PERSON_KEY"
+  | "NO_RULE_AMOUNT"
+  | "AMOUNT_CONFLICT"
+  | "MISSING_VALUE"
+  | "OVER_MAX_RECORD"
+  | "NOT_PERMITTED"
+  | "WRITE_FAILED";
+
+/** How the recording step of a run ended (the report's `ledger.outcome`). */
+export type LedgerOutcome =
+  | "recorded"
+  | "would_record"
+  | "nothing_to_record"
+  | "not_permitted"
+  | "over_max_record"
+  | "write_failed";
+
+/** The recording step, in the report (null when `recordClaims` is off). */
+export interface LedgerSummary {
+  readonly table: string;
+  readonly outcome: LedgerOutcome;
+  /** Ledger keys the run proved and the ledger lacked (what it would write). */
+  readonly to_record: number;
+  /** Ledger keys this run wrote (0 in a dry run). */
+  readonly recorded: number;
+  /** Their money, once per key. */
+  readonly amount_recorded: string;
+  readonly max_record: number;
+  /** The gap view's window before the run (`gaps_found`) and after the write (null when nothing was written). */
+  readonly gaps_before: number;
+  readonly gaps_after: number | null;
+  /** Why the write did not happen, in words (null when it did or was not attempted). */
+  readonly error: string | null;
 }
 
 /**
@@ -141,7 +212,6 @@ export interface RefreshResult {
   readonly outcome: RefreshOutcome;
 }
 
-/** A row of the report: the gap view's columns plus what the job decided. */
 /** A row of the report: the gap view's columns, what the job decided, and how overdue the claim is. */
 export interface ReportRow extends GapRow, Aging {
   readonly classification: Classification;
@@ -150,8 +220,19 @@ export interface ReportRow extends GapRow, Aging {
   readonly diagnosis: Diagnosis | null;
   readonly detail: string | null;
   readonly reclassified: boolean;
-  /** Amount at stake: `expected_amount` of the gap view, else the milestone's amount (decimal string). */
+  /**
+   * Amount at stake (decimal string): the partner rule's in force (the highest when rules disagree), else the
+   * gap view's `expected_amount`, else the milestone's (§10.1). "0.00" for an `UNKNOWN_MILESTONE` row.
+   */
   readonly amount: string;
+  readonly amount_source: AmountSource | null;
+  /** The distinct amounts when partner rules in force disagree, ascending, joined by ", " (else null). */
+  readonly amount_conflict: string | null;
+  /** The row's state in the claims ledger; null when the run does not record (`recordClaims` off). */
+  readonly ledger: LedgerState | null;
+  /** The ledger's status word of the row's key when `present`. */
+  readonly ledger_status: string | null;
+  readonly ledger_why: LedgerWhy | null;
   /**
    * `ord` of an earlier row with the same claim key (driver_id, milestone_value, lead_date): a lead
    * uploaded twice. Its amount is not counted again in any amount metric.
@@ -182,6 +263,11 @@ export interface Metrics {
    */
   aging_reach_days: number;
   refresh_failures: number;
+  /** Ledger keys this run recorded (§10.2), and their money once per key. */
+  claims_recorded: number;
+  amount_recorded: string;
+  /** The gap view's window counted again after a real run that recorded (the runbook's first query); else null. */
+  gaps_after: number | null;
   duration_ms: number;
 }
 
@@ -211,6 +297,8 @@ export interface Report extends ReportHead {
   refresh_plan: RefreshStep[];
   /** Why no refresh ran (`dry-run`, `nothing to fix`...), or null when it ran. */
   refresh_skipped: string | null;
+  /** The claims ledger step (§10.2); null when `recordClaims` is off. */
+  ledger: LedgerSummary | null;
   /** Count and amount per diagnosis / invalid reason, for the summary. */
   /** Money at risk per overdue bucket (every bucket, in order; rows counted, money once per claim). */
   at_risk_by_bucket: BucketTotal[];

@@ -49,6 +49,34 @@ export type RunWarning =
   /** Rows with a gap status whose claim already exists. */
   | { readonly code: "claimed_gaps"; readonly count: number }
   | { readonly code: "time_budget_exhausted"; readonly cause: BudgetCause }
+  /** Rows whose gap view `expected_amount` differs from the amount of their rule in force (§10.1). */
+  | { readonly code: "gap_view_priced_otherwise"; readonly count: number }
+  /** Rows whose rule in force pays 0 although the claims view holds their claim: claims nobody owes. */
+  | { readonly code: "zero_rule_claims"; readonly count: number }
+  /** Rows whose partner rules in force disagree on the amount (the highest is counted). */
+  | { readonly code: "amount_conflicts"; readonly count: number }
+  /** Rows whose milestone is NULL or not 1, 5 or 25 and that nothing prices: INVALID, never S/ 0.00 silently. */
+  | { readonly code: "unknown_milestones"; readonly count: number }
+  /** Ledger keys `rejected` or `expired` whose claim the claims view holds: a person decided; they stay. */
+  | {
+      readonly code: "ledger_decided_against";
+      readonly count: number;
+      readonly examples: ReadonlyArray<{
+        readonly person_key: string;
+        readonly lead_date: string;
+        readonly milestone: number;
+        readonly status: string;
+      }>;
+    }
+  /** Proven claims the run could not record (or, in a dry run, would not be allowed to). */
+  | {
+      readonly code: "ledger_blocked";
+      readonly table: string;
+      readonly why: "not_permitted" | "over_max_record" | "write_failed";
+      readonly toRecord: number;
+      readonly detail: string;
+      readonly dryRun: boolean;
+    }
   /** A refresh that failed or was refused (§9.6). */
   | {
       readonly code: "refresh_failed";
@@ -100,6 +128,24 @@ export const WARNING_TEXT_EN: WarningWording = {
     return `time budget exhausted: ${what}; the report covers the work done so far`;
   },
   refresh_failed: (w) => `refresh of ${w.view} (${w.stage}) failed: ${describeOutcome(w.outcome)}`,
+  gap_view_priced_otherwise: (w) =>
+    `${w.count} rows are priced by the gap view's expected_amount differently from their partner rule in force: the report uses the rule's amount`,
+  zero_rule_claims: (w) =>
+    `${w.count} claims the claims view holds are for a partner rule that pays 0.00: nothing is owed for them (INVALID ZERO_AMOUNT_RULE)`,
+  amount_conflicts: (w) =>
+    `${w.count} rows have partner rules in force that pay different amounts: the highest is counted and none of them is recorded`,
+  unknown_milestones: (w) =>
+    `${w.count} rows have a milestone that is NULL or not 1, 5 or 25 and no amount: INVALID UNKNOWN_MILESTONE, no money counted`,
+  ledger_decided_against: (w) => {
+    const shown = w.examples
+      .map((e) => `${e.person_key} ${e.lead_date} M${e.milestone} ${e.status}`)
+      .join("; ");
+    return `${w.count} claims the claims view holds are rejected or expired in the claims ledger (${shown}${w.count > w.examples.length ? "; ..." : ""}): a person decided, the job leaves them, and they stay in the gap view`;
+  },
+  ledger_blocked: (w) => {
+    const what = w.dryRun ? "a real run could not record" : "not recorded";
+    return `${w.toRecord} proven claims ${what} in ${w.table}: ${w.detail}`;
+  },
 };
 
 /** A warning's English text (the JSON report's `warnings`, the log). */
@@ -157,6 +203,30 @@ export function limitWarning(inWindow: number, limit: number): RunWarning | null
 
 export function claimedGapsWarning(count: number): RunWarning | null {
   return count === 0 ? null : { code: "claimed_gaps", count };
+}
+
+/** The money warnings of §10.1, from the tallies the row decider kept. */
+export function priceWarnings(t: {
+  gapViewPricedOtherwise: number;
+  zeroRuleClaims: number;
+  amountConflicts: number;
+  unknownMilestones: number;
+}): RunWarning[] {
+  const out: RunWarning[] = [];
+  if (t.unknownMilestones > 0) out.push({ code: "unknown_milestones", count: t.unknownMilestones });
+  if (t.zeroRuleClaims > 0) out.push({ code: "zero_rule_claims", count: t.zeroRuleClaims });
+  if (t.amountConflicts > 0) out.push({ code: "amount_conflicts", count: t.amountConflicts });
+  if (t.gapViewPricedOtherwise > 0)
+    out.push({ code: "gap_view_priced_otherwise", count: t.gapViewPricedOtherwise });
+  return out;
+}
+
+/** Ledger keys a person decided against although the claims view holds the claim (at most 5 named). */
+export function decidedAgainstWarning(
+  keys: ReadonlyArray<{ person_key: string; lead_date: string; milestone: number; status: string }>,
+): RunWarning | null {
+  if (keys.length === 0) return null;
+  return { code: "ledger_decided_against", count: keys.length, examples: keys.slice(0, 5) };
 }
 
 export function budgetWarning(cause: BudgetCause): RunWarning {

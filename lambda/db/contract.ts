@@ -34,6 +34,8 @@ export interface CheckedContract {
   readonly oids: Readonly<Record<Role, number>>;
   /** Optional gap view columns present in this deployment. */
   readonly gapOptional: readonly OptionalGapColumn[];
+  /** The payment calculation has `amount`: rows are priced by their rule in force (§10.1). */
+  readonly paymentCalcAmount: boolean;
 }
 
 /** PostgreSQL text cannot hold NUL, so a name with one cannot exist: it is looked up as no name at all. */
@@ -107,6 +109,7 @@ export async function checkContract(client: pg.ClientBase, objects: ObjectNames)
   const problems: Array<{ message: string; object: string; column?: string }> = [];
   const oids = {} as Record<Role, number>;
   let gapColumns: string[] = [];
+  let paymentCalcColumns: string[] = [];
   roles.forEach((role, index) => {
     const found = rows.find((r) => Number(r.i) === index + 1);
     const parts = found?.parts ?? null;
@@ -139,6 +142,7 @@ export async function checkContract(client: pg.ClientBase, objects: ObjectNames)
     }
     const columns = found.columns ?? [];
     if (role === "gapView") gapColumns = columns;
+    if (role === "paymentCalcView") paymentCalcColumns = columns;
     for (const column of REQUIRED[role]) {
       if (!columns.includes(column))
         problems.push({ message: `${shown} has no column ${column}`, object: shown, column });
@@ -155,5 +159,10 @@ export async function checkContract(client: pg.ClientBase, objects: ObjectNames)
         : "";
     throw new ContractError(`contract: ${first.message}${more}`, first.object, first.column);
   }
-  return { names, oids, gapOptional: OPTIONAL_GAP_COLUMNS.filter((c) => gapColumns.includes(c)) };
+  return {
+    names,
+    oids,
+    gapOptional: OPTIONAL_GAP_COLUMNS.filter((c) => gapColumns.includes(c)),
+    paymentCalcAmount: paymentCalcColumns.includes("amount"),
+  };
 }

@@ -7,7 +7,7 @@
  * Each query that returns rows owns its row type and its mapper (docs/style: one row type per query): a
  * column one query does not fetch cannot be read from its rows, so it is a compile error, never a silent 0.
  */
-import type { DiagnosisFacts, GapRow, LookFacts } from "../core/types.js";
+import type { DiagnosisFacts, GapRow, LookFacts, PriceFacts } from "../core/types.js";
 import type { CheckedContract, OptionalGapColumn } from "./contract.js";
 import { quoteQualified } from "./names.js";
 
@@ -47,6 +47,7 @@ export class RunQueries {
   readonly paymentCalc: string;
   readonly trips: string;
   readonly optional: readonly OptionalGapColumn[];
+  readonly paymentCalcAmount: boolean;
   /** Display names (`schema.name`) of what each statement reads, for an error that must name them. */
   readonly shown: { gap: string; firstLook: string; trips: string; rows: string; final: string };
 
@@ -67,6 +68,7 @@ export class RunQueries {
     this.paymentCalc = quoteQualified(contract.names.paymentCalcView);
     this.trips = quoteQualified(contract.names.tripsTable);
     this.optional = contract.gapOptional;
+    this.paymentCalcAmount = contract.paymentCalcAmount;
   }
 
   createRowsTable(): string {
@@ -86,6 +88,22 @@ export class RunQueries {
    * row, so duplicates from re-uploads still cut the same way). The snapshot is what gets verified twice:
    * the gap view itself changes when the claims are refreshed.
    */
+  /**
+   * The window's rows per `claim_status`, counted again (nothing snapshotted): after a run recorded claims,
+   * the runbook's first validation query, automated (`gaps_after`).
+   */
+  countWindow(f: WindowFilter) {
+    return {
+      text: `SELECT g.claim_status::text AS claim_status, count(*)::bigint AS n
+               FROM ${this.gap} g
+              WHERE g.lead_date >= $1::date - $2::int
+                AND ($3::int IS NULL OR g.milestone_value = $3::int)
+                AND ($4::date IS NULL OR (g.lead_date >= $4::date AND g.lead_date < $4::date + 7))
+              GROUP BY 1 ORDER BY 1`,
+      values: [f.asOf, f.daysBack, f.onlyMilestone, f.weekStart],
+    };
+  }
+
   identify(f: WindowFilter, onlyGaps: boolean, gapStatuses: readonly string[], limit: number) {
     const opt = (c: OptionalGapColumn, cast: string) =>
       this.optional.includes(c) ? `g.${c}::${cast}` : `NULL::${cast}`;
@@ -182,7 +200,8 @@ export class RunQueries {
       pc AS (
         SELECT p.driver_id::text AS driver_id, p.milestone_trips::int AS milestone_value,
                p.lead_date::date AS lead_date, count(*)::int AS n,
-               min(p.achieved_date::date) FILTER (WHERE p.milestone_achieved) AS achieved_date
+               min(p.achieved_date::date) FILTER (WHERE p.milestone_achieved) AS achieved_date,
+               ${this.paymentCalcAmount ? "array_agg(DISTINCT p.amount::numeric::text) FILTER (WHERE p.amount IS NOT NULL)" : "NULL::text[]"} AS rule_amounts
           FROM ${this.paymentCalc} p
          WHERE p.origin_tag::text = 'cabinet' AND p.rule_scope::text = 'partner'
            AND p.driver_id::text IN (SELECT driver_id FROM ${ROWS_TABLE} WHERE driver_id IS NOT NULL)
@@ -205,7 +224,7 @@ export class RunQueries {
              COALESCE(r.lead_date = ANY(c.lead_dates), false) AS after_claim_exists,
              ${ymd("(SELECT max(x) FROM unnest(c.lead_dates) x WHERE x IS DISTINCT FROM r.lead_date)")} AS other_lead_date,
              COALESCE(pc.n, 0) AS payment_calc_rows, ${ymd("pc.achieved_date")} AS payment_calc_achieved_date,
-             COALESCE(tr.trips, 0) AS trips_in_window
+             COALESCE(tr.trips, 0) AS trips_in_window, pc.rule_amounts
         FROM ${ROWS_TABLE} r
         LEFT JOIN achieved a ON a.driver_id = r.driver_id AND a.milestone_value = r.milestone_value
         LEFT JOIN claims c ON c.driver_id = r.driver_id AND c.milestone_value = r.milestone_value
@@ -258,7 +277,7 @@ interface GapColumnsRow {
   ord: number;
   driver_id: string | null;
   lead_date: string | null;
-  milestone_value: number;
+  milestone_value: number | null;
   gap_reason: string | null;
   claim_status: string | null;
   person_key: string | null;
@@ -284,6 +303,8 @@ export interface FinalRow extends FirstLookRow {
   payment_calc_rows: number;
   payment_calc_achieved_date: string | null;
   trips_in_window: number;
+  /** Distinct amounts of the partner rules in force (null when none, or the calculation has no `amount`). */
+  rule_amounts: string[] | null;
 }
 
 /** The gap view's columns of a fetched row; optional columns only when this deployment's view has them. */
@@ -292,7 +313,7 @@ function gapRow(raw: GapColumnsRow, optional: readonly OptionalGapColumn[]): Gap
     ord: Number(raw.ord),
     driver_id: raw.driver_id,
     lead_date: raw.lead_date,
-    milestone_value: Number(raw.milestone_value),
+    milestone_value: raw.milestone_value === null ? null : Number(raw.milestone_value),
     gap_reason: raw.gap_reason,
     claim_status: raw.claim_status,
   };
@@ -319,7 +340,7 @@ export function toFirstLook(
 export function toFinal(
   raw: FinalRow,
   optional: readonly OptionalGapColumn[],
-): { row: GapRow; before: LookFacts; after: LookFacts; facts: DiagnosisFacts } {
+): { row: GapRow; before: LookFacts; after: LookFacts; facts: DiagnosisFacts; price: PriceFacts } {
   return {
     row: gapRow(raw, optional),
     before: beforeFacts(raw),
@@ -334,5 +355,6 @@ export function toFinal(
       payment_calc_achieved_date: raw.payment_calc_achieved_date,
       trips_in_window: Number(raw.trips_in_window),
     },
+    price: { rule_amounts: raw.rule_amounts ?? [] },
   };
 }

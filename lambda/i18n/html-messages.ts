@@ -184,6 +184,8 @@ const en: HtmlMessages = {
   invalidReason: {
     NO_DRIVER: "no driver linked to the lead",
     NO_LEAD_DATE: "the lead has no date",
+    UNKNOWN_MILESTONE: "the milestone is not 1, 5 or 25 and nothing prices it",
+    ZERO_AMOUNT_RULE: "the partner rule in force pays 0: nothing is owed",
     NOT_ACHIEVED: "the milestone was not achieved",
     ACHIEVED_OUTSIDE_WINDOW: "achieved, but outside the 14-day window",
   },
@@ -333,6 +335,8 @@ const es: HtmlMessages = {
   invalidReason: {
     NO_DRIVER: "el lead no tiene conductor vinculado",
     NO_LEAD_DATE: "el lead no tiene fecha",
+    UNKNOWN_MILESTONE: "el hito no es 1, 5 ni 25 y nada le da un monto",
+    ZERO_AMOUNT_RULE: "la regla de socio vigente paga 0: no se debe nada",
     NOT_ACHIEVED: "el hito no se alcanzó",
     ACHIEVED_OUTSIDE_WINDOW: "alcanzado, pero fuera de la ventana de 14 días",
   },

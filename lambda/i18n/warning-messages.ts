@@ -47,6 +47,24 @@ const es: WarningWording = {
         : `sin permiso: el rol ${o.role} no puede refrescarla (debe ser su dueño, que es ${o.owner}, o tener MAINTAIN en PostgreSQL 17+)`;
     return `falló el refresco de ${w.view} (${w.stage}): ${why}`;
   },
+  gap_view_priced_otherwise: (w) =>
+    `${w.count} filas tienen en la vista de brechas un expected_amount distinto del monto de su regla de socio vigente: el informe usa el monto de la regla`,
+  zero_rule_claims: (w) =>
+    `${w.count} reclamos que tiene la vista de reclamos son de una regla de socio que paga 0.00: no se debe nada por ellos (INVALID ZERO_AMOUNT_RULE)`,
+  amount_conflicts: (w) =>
+    `${w.count} filas tienen reglas de socio vigentes que pagan montos distintos: se cuenta el mayor y ninguna se registra`,
+  unknown_milestones: (w) =>
+    `${w.count} filas tienen un hito NULL o distinto de 1, 5 o 25 y ningún monto: INVALID UNKNOWN_MILESTONE, no se cuenta dinero`,
+  ledger_decided_against: (w) => {
+    const shown = w.examples
+      .map((e) => `${e.person_key} ${e.lead_date} M${e.milestone} ${e.status}`)
+      .join("; ");
+    return `${w.count} reclamos que tiene la vista de reclamos están rechazados o vencidos (rejected / expired) en el registro de reclamos (${shown}${w.count > w.examples.length ? "; ..." : ""}): una persona lo decidió, el job no los toca y seguirán en la vista de brechas`;
+  },
+  ledger_blocked: (w) => {
+    const what = w.dryRun ? "que una ejecución real no podría registrar" : "sin registrar";
+    return `${w.toRecord} reclamos probados ${what} en ${w.table}: ${w.detail}`;
+  },
 };
 
 export const WARNING_WORDING: Readonly<Record<Lang, WarningWording>> = { en: WARNING_TEXT_EN, es };

@@ -15,7 +15,7 @@ const SCALE = 0.25;
 
 type Decided = { key: string; verdict: string; reason: string | null };
 const sorted = (rows: Decided[]) => rows.map((r) => `${r.key} ${r.verdict} ${r.reason ?? ""}`).sort();
-const key = (r: { driver_id: string | null; lead_date: string | null; milestone_value: number }) =>
+const key = (r: { driver_id: string | null; lead_date: string | null; milestone_value: number | null }) =>
   `${r.driver_id ?? "-"}|${r.lead_date}|M${r.milestone_value}`;
 
 function fromReport(report: Report): string[] {

@@ -14,7 +14,7 @@ const AS_OF = "2026-11-24";
 const key = (r: {
   driver_id: string | null;
   lead_date: string | null;
-  milestone_value: number;
+  milestone_value: number | null;
   lead_source_pk?: string | null;
 }) => `${r.lead_source_pk ?? "-"}|${r.driver_id ?? "-"}|${r.lead_date ?? "-"}|M${r.milestone_value}`;
 

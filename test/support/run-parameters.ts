@@ -14,4 +14,7 @@ export const RUNBOOK_DEFAULTS: Readonly<RunParameters> = {
   forceRefresh: false,
   refreshDependents: true,
   asOf: null,
+  recordClaims: false,
+  claimsLedger: null,
+  maxRecord: 1000,
 };

@@ -134,7 +134,9 @@ describe("money once per claim key", () => {
     };
     const look = { achieved_flag: true, achieved_date: "2026-11-03", claim_exists: false };
     const metrics = new MetricsAccumulator();
-    const rows = [row(1), row(2)].map((r) => decider.decide({ row: r, before: look, after: look, facts }));
+    const rows = [row(1), row(2)].map((r) =>
+      decider.decide({ row: r, before: look, after: look, facts, price: { rule_amounts: [] } }),
+    );
     for (const r of rows) metrics.add(r);
     expect(rows.map((r) => [r.verdict, r.duplicate_of, r.amount, r.amount_at_risk])).toEqual([
       ["WOULD_REFRESH", null, "35.00", "35.00"],
@@ -175,8 +177,14 @@ describe("money once per claim key", () => {
       trips_in_window: 0,
     };
     const claimed = { achieved_flag: true, achieved_date: "2026-11-03", claim_exists: true };
-    decider.decide({ row: row(1), before: claimed, after: claimed, facts });
-    decider.decide({ row: row(2, { claim_status: "OK" }), before: claimed, after: claimed, facts });
+    decider.decide({ row: row(1), before: claimed, after: claimed, facts, price: { rule_amounts: [] } });
+    decider.decide({
+      row: row(2, { claim_status: "OK" }),
+      before: claimed,
+      after: claimed,
+      facts,
+      price: { rule_amounts: [] },
+    });
     expect(decider.claimedGaps).toBe(1);
   });
 });

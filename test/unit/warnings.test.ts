@@ -64,6 +64,35 @@ const SAMPLES: { readonly [C in WarningCode]: { warning: WarningOf<C>; kept: rea
     },
     kept: ["ops.mv_claims", "upstream", "55P03", "canceling statement due to lock timeout"],
   },
+  gap_view_priced_otherwise: {
+    warning: { code: "gap_view_priced_otherwise", count: 6 },
+    kept: ["6", "expected_amount"],
+  },
+  zero_rule_claims: {
+    warning: { code: "zero_rule_claims", count: 4 },
+    kept: ["4", "0.00", "ZERO_AMOUNT_RULE"],
+  },
+  amount_conflicts: { warning: { code: "amount_conflicts", count: 2 }, kept: ["2"] },
+  unknown_milestones: { warning: { code: "unknown_milestones", count: 3 }, kept: ["3", "UNKNOWN_MILESTONE"] },
+  ledger_decided_against: {
+    warning: {
+      code: "ledger_decided_against",
+      count: 2,
+      examples: [{ person_key: "0f0e-uuid", lead_date: "2026-11-02", milestone: 5, status: "rejected" }],
+    },
+    kept: ["2", "0f0e-uuid", "2026-11-02", "M5", "rejected"],
+  },
+  ledger_blocked: {
+    warning: {
+      code: "ledger_blocked",
+      table: "canon.claims_yango_cabinet_14d",
+      why: "over_max_record",
+      toRecord: 12,
+      detail: "12 claims to record is more than max-record 10",
+      dryRun: false,
+    },
+    kept: ["12", "canon.claims_yango_cabinet_14d", "12 claims to record is more than max-record 10"],
+  },
 };
 const samples = Object.values(SAMPLES) as Array<{ warning: RunWarning; kept: readonly string[] }>;
 
