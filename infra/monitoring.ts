@@ -45,7 +45,7 @@ export interface MonitoringProps {
  * whole window, `Processed` the rows analysed, newest lead first, so the rows left out are the most overdue.
  */
 const LAST_RUNS_QUERY = [
-  `fields @timestamp, run_id, status, error, ${METRIC.gapsFound}, ${METRIC.processed}, ${METRIC.resolvedAfterRefresh}, ${METRIC.stillMissing}, ${METRIC.amountStillMissing}, ${METRIC.amountAtRisk}, ${METRIC.amountAtRisk15Plus}, ${METRIC.refreshFailures}, ${METRIC.durationMs}`,
+  `fields @timestamp, run_id, status, error, ${METRIC.gapsFound}, ${METRIC.processed}, ${METRIC.resolvedAfterRefresh}, ${METRIC.stillMissing}, ${METRIC.amountStillMissing}, ${METRIC.amountAtRisk}, ${METRIC.amountAtRisk15Plus}, ${METRIC.refreshFailures}, ${METRIC.claimsRecorded}, ${METRIC.durationMs}`,
   `filter ispresent(${METRIC.runSucceeded})`,
   "sort @timestamp desc",
   "limit 48",
@@ -98,6 +98,8 @@ export class Monitoring extends Construct {
     );
     const refreshFailures = jobMetric(METRIC.refreshFailures, cloudwatch.Stats.SUM, "Refresh failures");
     const durationMs = jobMetric(METRIC.durationMs, cloudwatch.Stats.MAXIMUM, "Run duration (ms)");
+    const claimsRecorded = jobMetric(METRIC.claimsRecorded, cloudwatch.Stats.SUM, "Claims recorded");
+    const amountRecorded = jobMetric(METRIC.amountRecorded, cloudwatch.Stats.SUM, "Amount recorded (S/)");
     const runSucceeded = jobMetric(METRIC.runSucceeded, cloudwatch.Stats.SUM, "Successful runs");
 
     this.errorsAlarm = new cloudwatch.Alarm(this, "FunctionErrors", {
@@ -243,6 +245,19 @@ export class Monitoring extends Construct {
       graph("Amount still missing (S/)", amount, { value: threshold, label: "alarm", color: "#d62728" }),
       graph("Refresh failures", refreshFailures, { value: 0.5, label: "alarm", color: "#d62728" }),
       graph("Run duration (ms)", durationMs),
+    );
+    // What the job closed in the claims ledger (recordClaims on): the gap screen shrinks by these claims.
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: "Claims recorded in the claims ledger (count, S/)",
+        left: [claimsRecorded],
+        right: [amountRecorded],
+        width: 24,
+        height: 6,
+        leftYAxis: { min: 0 },
+        rightYAxis: { min: 0 },
+        legendPosition: cloudwatch.LegendPosition.BOTTOM,
+      }),
     );
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({ title: "Alarms", alarms, width: 8, height: 6 }),

@@ -190,4 +190,9 @@ export class ReconcileFunction extends Construct {
       this.function.addEnvironment(ENV.gapStatuses, gapStatuses.join(","));
     }
   }
+
+  /** The claims ledger a run with `recordClaims` writes (docs/contract.md §10.2); the grant is the database's. */
+  setClaimsLedger(name: string | undefined): void {
+    if (name) this.function.addEnvironment(ENV.claimsLedger, name);
+  }
 }

@@ -3,6 +3,7 @@ import * as z from "zod";
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from "../lambda/aws/env-names.js";
 import { DEFAULT_TIME_ZONE } from "../lambda/config.js";
 import { isTimeZone } from "../lambda/core/dates.js";
+import { DEFAULT_MAX_RECORD } from "../lambda/core/ledger.js";
 import { LANGS, type Lang } from "../lambda/i18n/lang.js";
 import { parseRunParameters } from "../lambda/params.js";
 
@@ -47,6 +48,10 @@ export interface ReconcileConfig {
   /** Object name overrides (contract.md §2); absent keys keep the job's defaults. */
   objectNames: Partial<Record<ObjectNameKey, string>>;
   gapStatuses?: string[];
+  /** The scheduled run records proven claims in the claims ledger (its input carries `recordClaims`). */
+  recordClaims: boolean;
+  /** The claims ledger's name, also given to the function (`CLAIMS_LEDGER`). */
+  claimsLedger?: string;
   alarms: {
     /** Consecutive hourly periods with `StillMissing > 0` before the alarm fires. */
     stillMissingPeriods: number;
@@ -204,6 +209,18 @@ const ContextSchema = z
         })
         .default(() => ({ ...DEFAULTS.scheduleInput })),
     ),
+    // The claims ledger (docs/contract.md §10.2): off unless asked for. When on, the scheduled input records
+    // the claims each run proves, at most `maxRecord` per run; `claimsLedger` also reaches the function's
+    // environment, so a manual invoke with `recordClaims` writes the same table.
+    recordClaims: context(
+      z
+        .union([z.boolean(), z.stringbool({ truthy: ["true"], falsy: ["false"] })], {
+          error: (iss) => `must be true or false, got ${show(iss.input)}`,
+        })
+        .default(false),
+    ),
+    claimsLedger: context(text.optional()),
+    maxRecord: context(wholeNumber(0, 10_000_000).default(DEFAULT_MAX_RECORD)),
     scheduleEnabled: context(
       z
         .union([z.boolean(), z.stringbool({ truthy: ["true"], falsy: ["false"] })], {
@@ -324,7 +341,14 @@ export function configFromContext(get: Lookup): ReconcileConfig {
     schedule: {
       expression: c.scheduleExpression,
       timeZone: c.scheduleTimeZone,
-      input: c.scheduleInput,
+      input: c.recordClaims
+        ? {
+            ...c.scheduleInput,
+            recordClaims: true,
+            maxRecord: c.maxRecord,
+            ...(c.claimsLedger ? { claimsLedger: c.claimsLedger } : {}),
+          }
+        : c.scheduleInput,
       enabled: c.scheduleEnabled,
     },
     outputPrefix: c.outputPrefix,
@@ -339,6 +363,8 @@ export function configFromContext(get: Lookup): ReconcileConfig {
     dbSslMode: c.dbSslMode,
     logLevel: c.logLevel,
     objectNames,
+    recordClaims: c.recordClaims,
+    ...(c.claimsLedger ? { claimsLedger: c.claimsLedger } : {}),
     ...(c.gapStatuses ? { gapStatuses: c.gapStatuses } : {}),
     alarms: {
       stillMissingPeriods: c.stillMissingPeriods,

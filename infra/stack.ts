@@ -167,6 +167,7 @@ export class ReconcileStack extends Stack {
     });
     this.job.bindOutputBucket(this.outputBucket, config.outputPrefix);
     this.job.setDatabaseObjects(config.objectNames, config.gapStatuses);
+    this.job.setClaimsLedger(config.claimsLedger);
 
     // --- The schedule: EventBridge Scheduler invokes asynchronously with the raw input.
     this.schedule = new scheduler.Schedule(this, "Schedule", {

@@ -19,7 +19,14 @@ import type { LedgerSummary, Report, ReportHead, ReportRow, ReportSink, RunStatu
 import * as warn from "./core/warnings.js";
 import { BudgetExhausted, BudgetedReads } from "./db/budgeted-reads.js";
 import { checkContract } from "./db/contract.js";
-import { type CheckedLedger, checkLedger, insertClaims, readLedgerStatuses } from "./db/ledger.js";
+import {
+  type CheckedLedger,
+  checkLedger,
+  insertClaims,
+  readLedgerStatuses,
+  type UndoResult,
+  undoRun,
+} from "./db/ledger.js";
 import {
   type FinalRow,
   type FirstLookRow,
@@ -33,7 +40,9 @@ import { RefreshRunner } from "./db/refresh-runner.js";
 import * as session from "./db/session.js";
 import {
   asReconcileError,
+  ContractError,
   errorCode,
+  InputError,
   isConnectionError,
   SourceDataError,
   TimeBudgetError,
@@ -91,6 +100,59 @@ export class ReconcileCabinetClaims14d {
       throw asReconcileError(error, "reconcile run");
     }
   }
+
+  /**
+   * Deletes exactly the claims one run recorded in the ledger and nobody changed since (status still
+   * `generated`, `reason` naming the run), in one transaction, under the run lock so that it never races a
+   * run that is recording (docs/contract.md §10.2). `dryRun` only counts them. Needs DELETE on the ledger.
+   */
+  async undoRecordedClaims(runId: string, undo: UndoOptions = {}): Promise<UndoReport> {
+    if (typeof runId !== "string" || runId.trim() === "" || runId.length > 200) {
+      throw new InputError("invalid parameters: runId must be a run id (1 to 200 characters)", [
+        { field: "runId", message: "must be a run id (1 to 200 characters)" },
+      ]);
+    }
+    const options = resolveOptions(this.#options);
+    const dryRun = undo.dryRun === true;
+    const execute = async (client: pg.PoolClient): Promise<UndoReport> => {
+      const ledger = await checkLedger(client, undo.claimsLedger ?? options.claimsLedger);
+      const base = { run_id: runId, table: ledger.shown, dry_run: dryRun };
+      const { locked } = await session.takeRunLock(client, options.lockKey, dryRun);
+      if (!locked) return { ...base, status: "skipped", deleted: 0, kept: 0, amount: "0.00" };
+      if (!dryRun && !ledger.deletable) {
+        throw new ContractError(
+          `contract: this role has no DELETE privilege on ${ledger.shown}: undo needs it (GRANT DELETE ON ${ledger.shown} TO <role>)`,
+          ledger.shown,
+        );
+      }
+      return { ...base, status: "completed", ...(await undoRun(client, ledger, runId, dryRun)) };
+    };
+    try {
+      return await session.withRunSession(this.#pool, execute, async () => undefined);
+    } catch (error) {
+      throw asReconcileError(error, {
+        phase: "ledger undo",
+        object: undo.claimsLedger ?? options.claimsLedger,
+        action: "deleting from",
+      });
+    }
+  }
+}
+
+/** What `undoRecordedClaims` did (or, in a dry run, would do). */
+export interface UndoReport extends UndoResult {
+  /** `skipped`: another run holds the lock (it may be recording right now); nothing was touched. */
+  readonly status: "completed" | "skipped";
+  readonly run_id: string;
+  readonly table: string;
+  readonly dry_run: boolean;
+}
+
+/** Options of `undoRecordedClaims`. */
+export interface UndoOptions {
+  dryRun?: boolean;
+  /** The claims ledger (default: the instance's `claimsLedger`, else `DEFAULT_CLAIMS_LEDGER`). */
+  claimsLedger?: string;
 }
 
 /** One execution: its parameters, its clock and what it has learned so far. */

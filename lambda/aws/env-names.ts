@@ -19,6 +19,8 @@ export const ENV = {
   achievedView: "ACHIEVED_VIEW",
   paymentCalcView: "PAYMENT_CALC_VIEW",
   tripsTable: "TRIPS_TABLE",
+  /** The claims ledger a run with `recordClaims` writes (default `canon.claims_yango_cabinet_14d`). */
+  claimsLedger: "CLAIMS_LEDGER",
   /** Comma-separated `claim_status` words that mean "gap" (default `MISSING,CLAIM_NOT_GENERATED`). */
   gapStatuses: "GAP_STATUSES",
   /** IANA zone the business day is counted in (default `America/Lima`). */
@@ -57,6 +59,9 @@ export const METRIC = {
    */
   amountAtRisk15Plus: "AmountAtRisk15Plus",
   refreshFailures: "RefreshFailures",
+  /** Claims this run recorded in the claims ledger (§10.2), and their money once per key. */
+  claimsRecorded: "ClaimsRecorded",
+  amountRecorded: "AmountRecorded",
   durationMs: "DurationMs",
   /** 1 per run that ended `completed` or `skipped`; its absence for 2 hours raises the "no run" alarm. */
   runSucceeded: "RunSucceeded",

@@ -70,6 +70,7 @@ const EnvSchema = z.object({
   [ENV.achievedView]: objectName,
   [ENV.paymentCalcView]: objectName,
   [ENV.tripsTable]: objectName,
+  [ENV.claimsLedger]: objectName,
   [ENV.gapStatuses]: optionalText.transform((v) =>
     v === undefined
       ? undefined
@@ -147,6 +148,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): LambdaConfig {
         paymentCalcView: e[ENV.paymentCalcView],
         tripsTable: e[ENV.tripsTable],
       },
+      claimsLedger: e[ENV.claimsLedger],
       gapStatuses,
       timeZone: e[ENV.timeZone],
       refreshLockTimeoutMs: e[ENV.refreshLockTimeoutMs],

@@ -40,6 +40,8 @@ export function reportMetricValues(report: Report): Record<string, number> {
     [METRIC.amountAtRisk]: Number(m.amount_at_risk),
     ...collectNow,
     [METRIC.refreshFailures]: m.refresh_failures,
+    [METRIC.claimsRecorded]: m.claims_recorded,
+    [METRIC.amountRecorded]: Number(m.amount_recorded),
     [METRIC.durationMs]: m.duration_ms,
     [METRIC.runSucceeded]: report.status === "completed" || report.status === "skipped" ? 1 : 0,
   };
@@ -50,6 +52,7 @@ const UNIT: Readonly<Record<string, Unit>> = {
   [METRIC.amountStillMissing]: MetricUnit.NoUnit,
   [METRIC.amountAtRisk]: MetricUnit.NoUnit,
   [METRIC.amountAtRisk15Plus]: MetricUnit.NoUnit,
+  [METRIC.amountRecorded]: MetricUnit.NoUnit,
 };
 
 /**

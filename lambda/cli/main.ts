@@ -7,7 +7,13 @@
  * `--help` and a usage error start in a few tens of milliseconds (the bundle splits them into chunks).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { DEFAULT_GAP_STATUSES, DEFAULT_OBJECTS, DEFAULT_TIME_ZONE } from "../config.js";
+import {
+  DEFAULT_CLAIMS_LEDGER,
+  DEFAULT_GAP_STATUSES,
+  DEFAULT_OBJECTS,
+  DEFAULT_TIME_ZONE,
+} from "../config.js";
+import { DEFAULT_MAX_RECORD } from "../core/ledger.js";
 import { ConfigurationError, CredentialsError, InputError, ReconcileError } from "../errors.js";
 import { DEFAULT_LANG, LANGS, type Lang, parseLang, REPORT_LANG_ENV } from "../i18n/lang.js";
 
@@ -31,7 +37,10 @@ export const EXIT = {
   failed: 1,
   /** Bad input or configuration: a flag, the URL, the database name, the credentials. */
   usage: 2,
-  /** Completed with refresh failures, or partial (time budget exhausted): look at the warnings. */
+  /**
+   * Completed with refresh failures, partial (time budget exhausted), or with proven claims it could not
+   * record (no INSERT, over --max-record, refused): look at the warnings.
+   */
   attention: 3,
 } as const;
 
@@ -43,6 +52,9 @@ const FLAG: Readonly<Record<string, string>> = {
   weekStart: "--week-start",
   asOf: "--as-of",
   gapStatuses: "--gap-status",
+  maxRecord: "--max-record",
+  claimsLedger: "--claims-ledger",
+  runId: "--run-id",
 };
 
 const integer = (flag: string) => (value: string) => {
@@ -66,6 +78,9 @@ export interface RunFlags {
   forceRefresh: boolean;
   refreshDependents: boolean;
   asOf?: string;
+  recordClaims: boolean;
+  claimsLedger: string;
+  maxRecord: number;
   outputJson?: string;
   outputCsv?: string;
   outputHtml?: string;
@@ -81,6 +96,16 @@ export interface RunFlags {
   refreshLockTimeout?: number;
   refreshStatementTimeout?: number;
   statementTimeout?: number;
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+}
+
+export interface LedgerUndoFlags {
+  databaseUrl?: string;
+  runId: string;
+  claimsLedger: string;
+  dryRun: boolean;
   json: boolean;
   quiet: boolean;
   verbose: boolean;
@@ -108,7 +133,15 @@ const timeZoneOption = () =>
     .env("REPORT_TIME_ZONE")
     .default(DEFAULT_TIME_ZONE);
 
-type Chosen = { command: "run"; flags: RunFlags } | { command: "reference load"; flags: ReferenceLoadFlags };
+const claimsLedgerOption = () =>
+  new Option("--claims-ledger <name>", "claims ledger table")
+    .env("CLAIMS_LEDGER")
+    .default(DEFAULT_CLAIMS_LEDGER);
+
+type Chosen =
+  | { command: "run"; flags: RunFlags }
+  | { command: "reference load"; flags: ReferenceLoadFlags }
+  | { command: "ledger undo"; flags: LedgerUndoFlags };
 
 function program(io: CliIo, choose: (chosen: Chosen) => void): Command {
   const root = new Command()
@@ -146,6 +179,20 @@ function program(io: CliIo, choose: (chosen: Chosen) => void): Command {
       "do not refresh the materialized views built on the claims view after the re-verify",
     )
     .option("--as-of <date>", "day the window is counted from (default: the database's CURRENT_DATE)")
+    .option(
+      "--record-claims",
+      "write the claims the run proves (ALREADY_EXISTS / RESOLVED, priced by their rule) into the claims ledger, once per key; never changes a ledger row",
+      false,
+    )
+    .addOption(claimsLedgerOption())
+    .addOption(
+      new Option(
+        "--max-record <n>",
+        "with --record-claims: more claims to record than N records none (exit 3)",
+      )
+        .default(DEFAULT_MAX_RECORD)
+        .argParser(integer("--max-record")),
+    )
     .option("--output-json <path>", "write the full report as JSON")
     .option("--output-csv <path>", "write one CSV line per analysed row")
     .option("--output-html <path>", "write the report a person reads: one self-contained HTML page")
@@ -213,7 +260,8 @@ function program(io: CliIo, choose: (chosen: Chosen) => void): Command {
       `
 Exit codes: 0 completed (no refresh failure) or skipped (another run holds the lock); 1 the run
 failed; 2 bad input or configuration (flags, URL, database name, credentials); 3 completed with
-refresh failures, or partial (time budget exhausted). Warnings and errors go to stderr.
+refresh failures, partial (time budget exhausted), or with proven claims it could not record.
+Warnings and errors go to stderr.
 
 TLS: without sslmode in the URL, a server that is not on this machine must present a certificate
 that verifies (sslmode=disable is the explicit way out; sslrootcert= or NODE_EXTRA_CA_CERTS for a
@@ -223,10 +271,30 @@ Examples:
   reconcile-cabinet-claims-14d --dry-run
   reconcile-cabinet-claims-14d --days-back 21 --limit 1000 --output-json out/report.json --output-csv out/report.csv
   reconcile-cabinet-claims-14d --only-milestone 5 --week-start 2026-11-16 --only-gaps
+  reconcile-cabinet-claims-14d --record-claims --dry-run      (what a recording run would write)
+  reconcile-cabinet-claims-14d ledger undo --run-id <run_id> --dry-run
   reconcile-cabinet-claims-14d reference load --database-url postgresql://me@localhost/reconcile_demo
 
 The connection string comes from --database-url or DATABASE_URL (never printed). Details: docs/cli.md.`,
     );
+
+  root
+    .command("ledger")
+    .description("the claims ledger rows this job recorded")
+    .command("undo")
+    .description(
+      "delete exactly the claims one run recorded and nobody changed since (status still generated, reason naming the run), in one transaction",
+    )
+    .requiredOption("--run-id <id>", "the run_id of the report whose recorded claims to delete")
+    .option("--dry-run", "count what would be deleted; delete nothing", false)
+    .addOption(claimsLedgerOption())
+    .addOption(databaseUrlOption())
+    .option("--json", "print the result as JSON on stdout", false)
+    .option("--quiet", "print nothing on stdout", false)
+    .option("--verbose", "print stack traces on errors", false)
+    .action(function (this: Command) {
+      choose({ command: "ledger undo", flags: this.opts<LedgerUndoFlags>() });
+    });
 
   const reference = root
     .command("reference")
@@ -300,6 +368,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     if (chosen.command === "run") {
       const { runCommand } = await import("./run.js");
       return await runCommand(chosen.flags, chosen.flags.databaseUrl, io);
+    }
+    if (chosen.command === "ledger undo") {
+      const { ledgerUndoCommand } = await import("./run.js");
+      return await ledgerUndoCommand(chosen.flags, chosen.flags.databaseUrl, io);
     }
     const { referenceLoadCommand } = await import("./reference-load.js");
     return await referenceLoadCommand(chosen.flags, chosen.flags.databaseUrl, io);

@@ -22,6 +22,7 @@ export function formatSummary(report: Report, outputs: string[] = [], lang: Lang
     p.dryRun ? t.dryRun : null,
     p.onlyGaps ? t.onlyGaps : null,
     p.forceRefresh ? t.forceRefresh : null,
+    p.recordClaims ? t.recordClaims : null,
   ]
     .filter(Boolean)
     .join(", ");
@@ -76,9 +77,22 @@ export function formatSummary(report: Report, outputs: string[] = [], lang: Lang
     ["amount_at_risk_15_plus", covered ? soles(m.amount_at_risk_15_plus) : t.notCovered],
     ["aging_reach_days", m.aging_reach_days],
     ["refresh_failures", m.refresh_failures],
+    ["claims_recorded", m.claims_recorded],
+    ["amount_recorded", soles(m.amount_recorded)],
+    ["gaps_after", m.gaps_after ?? "-"],
     ["duration_ms", m.duration_ms],
   ];
   for (const [name, value] of rows) lines.push(`  ${name.padEnd(24)} ${String(value).padStart(14)}`);
+
+  const ledger = report.ledger;
+  if (ledger) {
+    lines.push("", `${t.ledger}: ${ledger.table}`);
+    lines.push(
+      `  ${ledger.outcome.padEnd(24)} ${String(ledger.recorded).padStart(7)} / ${ledger.to_record}  ${soles(ledger.amount_recorded).padStart(14)}`,
+    );
+    if (ledger.error) lines.push(`  ${ledger.error}`);
+    lines.push(`  ${t.gapsBeforeAfter(ledger.gaps_before, ledger.gaps_after)}`);
+  }
 
   const anyAtRisk = report.at_risk_by_bucket.some((b) => b.count > 0);
   if (anyAtRisk || !covered) {

@@ -28,6 +28,10 @@ export interface CliMessages {
   readonly notCoveredNote: (reach: number, minDaysBack: number) => string;
   readonly warnings: string;
   readonly wrote: string;
+  readonly recordClaims: string;
+  /** The claims ledger section: its title, and the gap view's window before and after the write. */
+  readonly ledger: string;
+  readonly gapsBeforeAfter: (before: number, after: number | null) => string;
 }
 
 const en: CliMessages = {
@@ -54,6 +58,12 @@ const en: CliMessages = {
     `this window reaches ${reach} days overdue at most; run with --days-back ${minDaysBack} or more`,
   warnings: "WARNINGS",
   wrote: "wrote",
+  recordClaims: "record claims",
+  ledger: "claims ledger",
+  gapsBeforeAfter: (before, after) =>
+    after === null
+      ? `gap view window: ${before} rows`
+      : `gap view window: ${before} rows before, ${after} after`,
 };
 
 const es: CliMessages = {
@@ -80,6 +90,12 @@ const es: CliMessages = {
     `esta ventana llega a ${reach} días de atraso como máximo; ejecute con --days-back ${minDaysBack} o más`,
   warnings: "ADVERTENCIAS",
   wrote: "escrito",
+  recordClaims: "registrar reclamos",
+  ledger: "registro de reclamos",
+  gapsBeforeAfter: (before, after) =>
+    after === null
+      ? `ventana de la vista de brechas: ${before} filas`
+      : `ventana de la vista de brechas: ${before} filas antes, ${after} después`,
 };
 
 export const CLI_MESSAGES: Readonly<Record<Lang, CliMessages>> = { en, es };
