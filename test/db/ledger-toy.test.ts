@@ -131,9 +131,11 @@ describe("recording proven claims in the claims ledger (toy schema, real ledger 
     const before = await ledgerSnapshot(client());
     const report = await job.runReconcile({ ...RUN, dryRun: true });
     expect(ledgerOf(byDriver(report).get("exists"))).toEqual(["would_record", null, null]);
+    // The stale claim is WOULD_REFRESH in a dry run: not proven yet, so not counted to record.
+    expect(ledgerOf(byDriver(report).get("stale"))).toEqual(["not_recorded", null, "NOT_PROVEN"]);
     expect(report.ledger).toMatchObject({
       outcome: "would_record",
-      to_record: 2,
+      to_record: 1,
       recorded: 0,
       gaps_after: null,
     });
