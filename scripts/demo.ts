@@ -6,6 +6,9 @@
  *   npm run demo                                        the reference schema (sql/reference, domain.md)
  *   npm run demo -- --profile deployment [--state drift] the deployment's own view shapes (sql/deployment,
  *                                                        docs/deployment-profile.md), claims view live (default) or drift
+ *   npm run demo -- --profile deployment --record-claims  also records the proven claims in the claims ledger
+ *                                                        (docs/ledger.md) and prints the gap view's window
+ *                                                        before and after (the runbook's first validation query)
  *
  * DEMO_SEED and DEMO_SCALE (default 7 and 1) choose the data; `--pg 14` runs on another installed PostgreSQL
  * major (14 to 18; 18 by default).
@@ -34,6 +37,7 @@ const USAGE = `usage: npm run demo -- [--profile reference|deployment] [--state 
   --profile reference   the reference schema (sql/reference), the default
   --profile deployment  the deployment's own view shapes (sql/deployment, docs/deployment-profile.md)
   --state live|drift    deployment profile only: the claims view's state (default live)
+  --record-claims       record the proven claims in the claims ledger; print the gap view before and after
   --pg 14|15|16|17|18   the embedded PostgreSQL major (default 18)
   --help                this text
 
@@ -46,6 +50,7 @@ const { values } = parseArgs({
     state: { type: "string" },
     help: { type: "boolean", default: false },
     pg: { type: "string" },
+    "record-claims": { type: "boolean", default: false },
   },
   strict: true,
 });
@@ -101,6 +106,8 @@ if (values.help || usageError) {
     } finally {
       await client.end();
     }
+    const record = values["record-claims"] === true;
+    const before = record ? await gapWindow(server.url) : null;
     exitCode = await main([
       "--database-url",
       server.url,
@@ -110,9 +117,40 @@ if (values.help || usageError) {
       "out/report.csv",
       "--output-html",
       "out/report.html",
+      ...(record ? ["--record-claims"] : []),
     ]);
+    if (before) {
+      const after = await gapWindow(server.url);
+      process.stdout.write(
+        `\ndemo: the runbook's first validation query (gap view, 21 days): ${describeWindow(before)} before the run, ${describeWindow(after)} after\n`,
+      );
+    }
   } finally {
     await server.stop();
   }
   process.exitCode = exitCode;
+}
+
+/** The runbook's first validation query, unchanged (docs/contract.md §8), in the business day's zone. */
+async function gapWindow(url: string): Promise<Array<{ gap_reason: string | null; count: string }>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query("SELECT set_config('TimeZone', $1, false)", [DEFAULT_TIME_ZONE]);
+    const { rows } = await client.query<{ gap_reason: string | null; count: string }>(`
+      SELECT gap_reason, COUNT(*) AS count
+      FROM ops.v_cabinet_claims_gap_14d
+      WHERE lead_date >= CURRENT_DATE - INTERVAL '21 days'
+      GROUP BY gap_reason
+      ORDER BY count DESC`);
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
+
+function describeWindow(rows: ReadonlyArray<{ gap_reason: string | null; count: string }>): string {
+  const total = rows.reduce((sum, r) => sum + Number(r.count), 0);
+  const parts = rows.map((r) => `${r.gap_reason ?? "(null)"} ${r.count}`).join(", ");
+  return `${total} rows (${parts || "none"})`;
 }
