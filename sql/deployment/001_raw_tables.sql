@@ -92,8 +92,7 @@ CREATE TABLE IF NOT EXISTS public.scout_payment_rules (
 -- decides "claim exists" from it (status expected, generated or paid), not from the claims view. person_key is
 -- uuid here while the identity tables keep text holding uuids, so readers cast. The unique index on
 -- (person_key, lead_date, milestone) is what an INSERT ... ON CONFLICT DO NOTHING relies on.
-DO $$
-BEGIN
+DO $$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
                   WHERE n.nspname = 'canon' AND t.typname = 'claimstatus') THEN
     CREATE TYPE canon.claimstatus AS ENUM ('expected', 'generated', 'paid', 'rejected', 'expired');
