@@ -212,7 +212,7 @@ export const DEPLOYMENT_MODES = {
       "three trip rows written YYYY-MM-DD inside the window: invisible to the views (M1 gap row on 2 trips), counted by the job",
   },
   zero_amount_rule: {
-    perScale: 4,
+    perScale: 6,
     shows:
       "26 trips on a lead date where partner tariff v3 (from day -5 on) pays M25 0.00: the M25 row is INVALID ZERO_AMOUNT_RULE whatever the claims view holds (live holds it, drift's receivable MV drops it); M1/M5 ALREADY_EXISTS",
   },
