@@ -87,41 +87,17 @@ CREATE TABLE IF NOT EXISTS public.scout_payment_rules (
   is_active boolean NOT NULL DEFAULT true
 );
 
--- The physical claims table (the claims ledger) in the deployment's real shape. The job the runbook came with
--- wrote it (status generated); people and payments move rows on (paid, rejected, expired). The gap view
--- decides "claim exists" from it (status expected, generated or paid), not from the claims view. person_key is
--- uuid here while the identity tables keep text holding uuids, so readers cast. The unique index on
--- (person_key, lead_date, milestone) is what an INSERT ... ON CONFLICT DO NOTHING relies on.
-DO $$ BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-                  WHERE n.nspname = 'canon' AND t.typname = 'claimstatus') THEN
-    CREATE TYPE canon.claimstatus AS ENUM ('expected', 'generated', 'paid', 'rejected', 'expired');
-  END IF;
-END $$;
+-- The physical claims table an earlier job wrote and nothing writes now. The gap view decides "claim exists"
+-- from it (status expected, generated or paid), not from the claims view.
 CREATE TABLE IF NOT EXISTS canon.claims_yango_cabinet_14d (
-  claim_id serial PRIMARY KEY,
-  person_key uuid,
-  driver_id text,
-  lead_source_pk text NOT NULL,
-  lead_date date,
-  milestone integer,
-  amount_expected numeric(12, 2) NOT NULL,
-  status canon.claimstatus NOT NULL DEFAULT 'expected',
-  expected_at timestamptz,
-  generated_at timestamptz,
-  paid_at timestamptz,
-  reason text,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  updated_at timestamptz NOT NULL DEFAULT now()
+  id bigint PRIMARY KEY,
+  person_key text NOT NULL,
+  lead_date date NOT NULL,
+  milestone integer NOT NULL,
+  status text NOT NULL CHECK (status IN ('expected', 'generated', 'paid', 'rejected', 'expired'))
 );
-CREATE UNIQUE INDEX IF NOT EXISTS claims_yango_cabinet_14d_person_lead_milestone_key
+CREATE INDEX IF NOT EXISTS claims_yango_cabinet_14d_key_idx
   ON canon.claims_yango_cabinet_14d (person_key, lead_date, milestone);
-CREATE INDEX IF NOT EXISTS claims_yango_cabinet_14d_driver_milestone_idx
-  ON canon.claims_yango_cabinet_14d (driver_id, milestone);
-CREATE INDEX IF NOT EXISTS claims_yango_cabinet_14d_lead_source_milestone_idx
-  ON canon.claims_yango_cabinet_14d (lead_source_pk, milestone);
-CREATE INDEX IF NOT EXISTS claims_yango_cabinet_14d_status_idx ON canon.claims_yango_cabinet_14d (status);
-CREATE INDEX IF NOT EXISTS claims_yango_cabinet_14d_lead_date_idx ON canon.claims_yango_cabinet_14d (lead_date);
 
 -- Payments from the platform, matched to drivers by name only, versioned in a ledger (latest version wins).
 CREATE TABLE IF NOT EXISTS public.yango_payments_raw (

@@ -1,10 +1,9 @@
 -- The gap view: LEAD-FIRST, one row per (uploaded lead, milestone 1/5/25), lead date lead_created_at::date.
 -- Trips are summed directly from summary_daily over [lead_date, lead_date + 14) ('DD-MM-YYYY' rows only).
 -- A claim "exists" when the PHYSICAL claims table has (person, lead date, milestone) in status expected,
--- generated or paid (its person_key is uuid: the identity's text holding a uuid is cast to it, which keeps
--- the ledger's unique index usable); the claims view is not consulted, so the two disagree by design. Only
--- the gap rows are kept, and their status is 'CLAIM_NOT_GENERATED' (never 'MISSING'). Leads without a person
--- or a driver never reach it (inner joins); a lead uploaded twice is two leads.
+-- generated or paid; the claims view is not consulted, so the two disagree by design. Only the gap rows are
+-- kept, and their status is 'CLAIM_NOT_GENERATED' (never 'MISSING'). Leads without a person or a driver
+-- never reach it (inner joins); a lead uploaded twice is two leads.
 CREATE OR REPLACE VIEW ops.v_cabinet_claims_gap_14d AS
 SELECT l.id AS lead_id,
        COALESCE(l.external_id, l.id::text) AS lead_source_pk,
@@ -42,7 +41,7 @@ SELECT l.id AS lead_id,
    AND NOT EXISTS (
          SELECT 1
            FROM canon.claims_yango_cabinet_14d c
-          WHERE c.person_key = ip.person_key::uuid
+          WHERE c.person_key = ip.person_key
             AND c.lead_date = l.lead_created_at::date
             AND c.milestone = m.milestone_value
             AND c.status IN ('expected', 'generated', 'paid'));

@@ -17,13 +17,18 @@ import {
 } from "../../reference/deployment-generator.js";
 import { buildDeploymentModel } from "../../reference/deployment-model.js";
 import {
+  DEPLOYMENT_MIGRATIONS,
   DEPLOYMENT_MVS,
   type DeploymentState,
+  migrateDeployment,
   setDeploymentState,
 } from "../../reference/deployment-schema.js";
 import { deploymentGroundTruth, expectedPlantedLeads } from "../../reference/deployment-truth.js";
 import { refreshMv } from "../../reference/load.js";
+import { migrate } from "../../reference/migrate.js";
+import { withClient } from "../../reference/with-client.js";
 import { useTestDatabase } from "../support/db.js";
+import { createEmptyDatabase } from "../support/empty-database.js";
 import {
   insertRecordedKeys,
   readConversion,
@@ -323,6 +328,35 @@ describe("deployment profile: views against the independent model", () => {
     expect((await readLedger(pool)).filter((c) => decided.some((d) => d.claim_id === c.claim_id))).toEqual(
       sorted(decided),
     );
+  });
+
+  it("upgrades a database loaded before the ledger's real shape (001-006 applied) by appending 007, the gap view intact", async () => {
+    // Prepare: the profile as it was, with a row in the old simplified table
+    const empty = await createEmptyDatabase("reconcile_deployment_upgrade");
+    try {
+      await withClient(empty.url, async (c) => {
+        const old = DEPLOYMENT_MIGRATIONS.filter((m) => !m.name.endsWith("_claims_ledger"));
+        expect(old.length).toBe(DEPLOYMENT_MIGRATIONS.length - 1);
+        await migrate(c, old);
+        await c.query(
+          "INSERT INTO canon.claims_yango_cabinet_14d (id, person_key, lead_date, milestone, status) VALUES (1, 'x', '2026-01-01', 1, 'paid')",
+        );
+        // Act
+        const { applied } = await migrateDeployment(c);
+        const again = await migrateDeployment(c);
+        // Assess
+        expect(applied).toEqual([DEPLOYMENT_MIGRATIONS[DEPLOYMENT_MIGRATIONS.length - 1]?.name]);
+        expect(again.applied).toEqual([]);
+        const { rows } = await c.query<{ type: string }>(
+          `SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute
+            WHERE attrelid = 'canon.claims_yango_cabinet_14d'::regclass AND attname = 'person_key'`,
+        );
+        expect(rows).toEqual([{ type: "uuid" }]);
+        await expect(c.query("SELECT count(*) FROM ops.v_cabinet_claims_gap_14d")).resolves.toBeTruthy();
+      });
+    } finally {
+      await empty.drop();
+    }
   });
 
   it("prices by the rule in force: v3's M25 pays 0 from its first day, the promo's M1 on its days, a conflict on the overlap days", async () => {
