@@ -335,6 +335,8 @@ function stateTruth(
   };
   const look = (r: WindowRow, claimsAt: Map<string, string[]>): Look => {
     if (r.driver_id === "") return { kind: "INVALID", reason: "NO_DRIVER" };
+    // §10.1: before ALREADY_EXISTS, whatever the claims view holds. (NO_LEAD_DATE and UNKNOWN_MILESTONE never
+    // occur here: the gap view's lead date is never null and it writes milestones 1, 5 and 25 only.)
     if (price(r).zero) return { kind: "INVALID", reason: "ZERO_AMOUNT_RULE" };
     const k = `${r.driver_id}|${r.milestone_value}`;
     if ((claimsAt.get(k) ?? []).includes(r.lead_date)) return { kind: "ALREADY_EXISTS" };
