@@ -19,13 +19,18 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { dayOf, dmyOf, isoOf, isoWeekday, timestampOf } from "./days.js";
 import {
+  type ClaimStatus,
+  DEPLOYMENT_EARLIER_RUN_ID,
   DEPLOYMENT_MODES,
   type DeploymentDataset,
   type DeploymentMode,
   type DeploymentRuleRow,
   deploymentPlantedCount,
+  EXISTING_CLAIM_STATUSES,
   type LedgerRow,
+  PHYSICAL_CLAIM_COLUMNS,
   type RawPaymentRow,
+  recordedReason,
   type TripRow,
 } from "./deployment-dataset.js";
 import { DEPLOYMENT_MVS, type DeploymentState, setDeploymentState } from "./deployment-schema.js";
@@ -55,10 +60,20 @@ export const DEPLOYMENT_SPECIAL_DAYS = {
   noPartnerRule: [-17],
   /** The partner promo tariff: its M1 rule pays 0.00. */
   amountZero: [-12, -11],
-  /** A duplicate upload of partner v2b is active too (overlapping rules). */
+  /**
+   * A duplicate upload of partner v2b is active too (overlapping rules, same amounts), and a v2b correction
+   * pays M5 40.00 beside v2b's 35.00 (overlapping rules with different amounts: amount_conflict).
+   */
   overlappingPartnerRules: [-8, -7],
 } as const;
 const SPECIAL = new Set<number>(Object.values(DEPLOYMENT_SPECIAL_DAYS).flat());
+
+/**
+ * Offset from asOf from which partner tariff v3 is in force (open-ended): it pays M25 0.00, so every M25 gap
+ * row with a lead date from this day on is INVALID ZERO_AMOUNT_RULE. Not a special day: ordinary leads keep
+ * coming on these days, and those reaching M25 are priced 0 too (the deployment's "S/ 600 nobody owes").
+ */
+export const DEPLOYMENT_ZERO_M25_FROM = -5;
 
 /** The milestone amounts (PEN) the gap and claims views write in their SQL. */
 export const DEPLOYMENT_AMOUNTS: Readonly<Record<number, string>> = { 1: "25.00", 5: "35.00", 25: "100.00" };
@@ -115,8 +130,23 @@ export function deploymentRules(asOf: string): { partner: DeploymentRuleRow[]; s
     -12,
     -11,
   );
-  add(partner, 1, "partner tariff v2b", "cabinet", 14, tariff, -10, null);
+  add(partner, 1, "partner tariff v2b", "cabinet", 14, tariff, -10, DEPLOYMENT_ZERO_M25_FROM - 1);
   add(partner, 1, "partner tariff v2b (duplicate upload)", "cabinet", 14, tariff, -8, -7);
+  add(partner, 1, "partner tariff v2b correction (M5 40.00)", "cabinet", 14, [[5, "40.00"]], -8, -7);
+  add(
+    partner,
+    1,
+    "partner tariff v3 (M25 pays 0)",
+    "cabinet",
+    14,
+    [
+      [1, "25.00"],
+      [5, "35.00"],
+      [25, "0.00"],
+    ],
+    DEPLOYMENT_ZERO_M25_FROM,
+    null,
+  );
   add(
     partner,
     1,
@@ -186,8 +216,14 @@ class Builder {
   #externalSeq = 0;
   #claimId = 0;
   readonly #driverIds = new Set<string>();
+  /**
+   * The ledger rows' values (timestamps, reasons): a stream of its own, so that they reshuffle none of the
+   * leads, trips or planted cases.
+   */
+  readonly #ledgerRng: Rng;
 
   constructor(readonly opts: DeploymentBuildOptions) {
+    this.#ledgerRng = new Rng(`deployment-ledger:${opts.seed}`);
     this.d = dayOf(opts.asOf);
     const rules = deploymentRules(opts.asOf);
     this.ds = {
@@ -261,13 +297,59 @@ class Builder {
     (opts.late ? this.ds.late_summary_daily : this.ds.summary_daily).push(row);
   }
 
-  claim(person: string, leadDay: number, milestone: number, status: PhysicalClaimStatus): void {
+  /**
+   * A claims-ledger row for a lead's milestone, with the values its status implies: written by the runbook's
+   * job (amount from the gap view's 25/35/100, created a few days after the lead, generated_at set) or, with
+   * `runId`, by an earlier run of this job (amount `amount`, reason naming the run, generated yesterday);
+   * `paid` carries paid_at, `rejected`/`expired` a person's reason. Never after the day before asOf.
+   */
+  claim(
+    lead: { person: string; sourcePk: string; driver: string | null },
+    leadDay: number,
+    milestone: number,
+    status: ClaimStatus,
+    opts: { runId?: string; amount?: string } = {},
+  ): void {
+    const rng = this.#ledgerRng;
+    const last = (this.d - 1) * 86_400 + 23 * 3600;
+    const at = (sec: number) => {
+      const t = Math.min(sec, last);
+      return `${timestampOf(Math.floor(t / 86_400), t % 86_400)}+00`;
+    };
+    const created =
+      opts.runId !== undefined
+        ? (this.d - 1) * 86_400 + 3 * 3600 + rng.int(0, 1800)
+        : (leadDay + rng.int(2, 16)) * 86_400 + rng.int(6 * 3600, 22 * 3600);
+    const later = (sec: number) => Math.min(sec + rng.int(3600, 9 * 86_400), last);
+    let updated = created;
+    let generated: number | null = null;
+    let paid: number | null = null;
+    let reason: string | null = opts.runId !== undefined ? recordedReason(opts.runId) : null;
+    if (status === "generated" || status === "paid") generated = created;
+    if (status === "generated" && reason === null && rng.chance(0.5)) reason = "runbook claims-gap job";
+    if (status === "paid") {
+      paid = later(created);
+      updated = paid;
+    }
+    if (status === "rejected" || status === "expired") {
+      updated = later(created);
+      reason = rng.pick(LEDGER_REASONS[status]);
+    }
     this.ds.claims.push({
-      id: ++this.#claimId,
-      person_key: person,
+      claim_id: ++this.#claimId,
+      person_key: lead.person,
+      driver_id: lead.driver,
+      lead_source_pk: lead.sourcePk,
       lead_date: isoOf(leadDay),
       milestone,
+      amount_expected: opts.amount ?? (DEPLOYMENT_AMOUNTS[milestone] as string),
       status,
+      expected_at: status === "generated" && opts.runId !== undefined ? null : at(created),
+      generated_at: generated === null ? null : at(generated),
+      paid_at: paid === null ? null : at(paid),
+      reason,
+      created_at: at(created),
+      updated_at: at(updated),
     });
   }
 
@@ -304,8 +386,17 @@ class Builder {
   }
 }
 
-type PhysicalClaimStatus = DeploymentDataset["claims"][number]["status"];
-const EXISTING: PhysicalClaimStatus[] = ["expected", "generated", "paid"];
+const EXISTING: ClaimStatus[] = [...EXISTING_CLAIM_STATUSES];
+
+/** What a person writes when they reject a claim or let it expire. */
+const LEDGER_REASONS = {
+  rejected: [
+    "rejected: driver already claimed by another fleet",
+    "rejected: duplicate lead upload",
+    "rejected: trips under fraud review",
+  ],
+  expired: ["expired: window closed without confirmation", "expired: lead withdrawn by the fleet"],
+} as const;
 
 /** Trips per day from a long-tailed distribution around `mean`. */
 function tripsPerDay(rng: Rng, mean: number): number {
@@ -390,8 +481,9 @@ function normalLeads(b: Builder, rng: Rng, history: number): Reached[] {
         if (inWindowTrips < m) continue;
         reached.push({ driver: lead.driver, milestone: m, leadDay: day });
         const missing = rng.chance(inWindow ? 0.42 : 0.1);
-        if (!missing) b.claim(lead.person, day, m, rng.pick(EXISTING));
-        else if (rng.chance(0.4)) b.claim(lead.person, day, m, rng.chance(0.5) ? "rejected" : "expired");
+        const who = { person: lead.person, sourcePk: lead.sourcePk, driver: lead.driver };
+        if (!missing) b.claim(who, day, m, rng.pick(EXISTING));
+        else if (rng.chance(0.4)) b.claim(who, day, m, rng.chance(0.5) ? "rejected" : "expired");
       }
     }
   }
@@ -496,7 +588,7 @@ function plant(b: Builder, root: Rng): void {
       [1, 1],
       [2, 1],
     ]);
-    b.claim(l.person as string, lead, 1, "generated");
+    b.claim({ ...l, person: l.person as string }, lead, 1, "generated");
     return [l];
   });
 
@@ -534,6 +626,46 @@ function plant(b: Builder, root: Rng): void {
     b.trip(x, lead + 1, 1);
     b.trip(x, lead + 3, 1);
     for (const k of [2, 4, 5]) b.trip(x, lead + k, 1, { iso: true });
+    return [l];
+  });
+
+  each("zero_amount_rule", (rng) => {
+    // v3 pays M25 0.00 from DEPLOYMENT_ZERO_M25_FROM on; 13 trips on each of days 1-2 (before asOf) reach 25.
+    const lead =
+      d + rng.pick([DEPLOYMENT_ZERO_M25_FROM, DEPLOYMENT_ZERO_M25_FROM + 1, DEPLOYMENT_ZERO_M25_FROM + 2]);
+    const l = b.cabinetLead(rng, lead);
+    trips(l.driver as string, lead, [
+      [1, 13],
+      [2, 13],
+    ]);
+    return [l];
+  });
+
+  each("amount_conflict", (rng, i) => {
+    const lead = d + (DEPLOYMENT_SPECIAL_DAYS.overlappingPartnerRules[i % 2] as number);
+    const l = b.cabinetLead(rng, lead);
+    for (let k = 1; k <= 4; k++) b.trip(l.driver as string, lead + k, 2);
+    return [l];
+  });
+
+  for (const status of ["rejected", "expired"] as const) {
+    each(`ledger_${status}` as const, (rng) => {
+      const lead = d + rng.pick(normal(-21, -6));
+      const l = b.cabinetLead(rng, lead);
+      for (let k = 1; k <= 4; k++) b.trip(l.driver as string, lead + k, 2);
+      for (const m of [1, 5]) b.claim({ ...l, person: l.person as string }, lead, m, status);
+      return [l];
+    });
+  }
+
+  each("ledger_earlier_run", (rng) => {
+    const lead = d + rng.pick(normal(-21, -6));
+    const l = b.cabinetLead(rng, lead);
+    for (let k = 1; k <= 4; k++) b.trip(l.driver as string, lead + k, 2);
+    const who = { ...l, person: l.person as string };
+    const runId = DEPLOYMENT_EARLIER_RUN_ID;
+    b.claim(who, lead, 1, "generated", { runId, amount: "25.00" });
+    b.claim(who, lead, 5, "paid", { runId, amount: "35.00" });
     return [l];
   });
 
@@ -699,10 +831,11 @@ export async function loadDeploymentDataset(
     await copy("public.summary_daily", TRIP_COLUMNS, ds.summary_daily);
     await copy("public.partner_payment_rules", RULE_COLUMNS, ds.partner_rules);
     await copy("public.scout_payment_rules", RULE_COLUMNS, ds.scout_rules);
-    await copy(
-      "canon.claims_yango_cabinet_14d",
-      ["id", "person_key", "lead_date", "milestone", "status"],
-      ds.claims,
+    await copy("canon.claims_yango_cabinet_14d", PHYSICAL_CLAIM_COLUMNS, ds.claims);
+    // claim_id is serial: the next INSERT (the job recording a claim) must not collide with a loaded id.
+    await client.query(
+      `SELECT setval(pg_get_serial_sequence('canon.claims_yango_cabinet_14d', 'claim_id'),
+                     COALESCE((SELECT max(claim_id) FROM canon.claims_yango_cabinet_14d), 0) + 1, false)`,
     );
     await copy("public.yango_payments_raw", PAYMENT_COLUMNS, ds.payments);
     await copy("public.yango_payments_ledger", LEDGER_COLUMNS, ds.ledger);
@@ -822,6 +955,7 @@ export function describeDeploymentTruth(t: DeploymentGroundTruth): string {
     line("rows per table", t.counts),
     `gap rows ${t.gapRows}, in the window ${t.windowRows} (analysed: ${Object.values(t.states)[0]?.rows.length}, limit ${t.limit}); inflated M5 drivers ${t.inflatedM5Drivers.length}; stale paid flags ${t.stalePaidFlags}`,
     line("window rows per case", t.byMode),
+    line("ledger rows per status", t.ledgerByStatus),
   ];
   for (const s of Object.values(t.states)) {
     out.push(
@@ -831,6 +965,10 @@ export function describeDeploymentTruth(t: DeploymentGroundTruth): string {
       line("  invalid_reason", s.byInvalidReason),
       line("  diagnosis (real run)", s.byDiagnosis),
       line("  diagnosis (dry run)", s.byDryRunDiagnosis),
+      `  record (real): ${s.recording.real.claimsRecorded} keys, S/ ${s.recording.real.amountRecorded}; gap window ${s.recording.real.gapsBefore} -> ${s.recording.real.gapsAfter}; dry run would record ${s.recording.dryRun.toRecord} (S/ ${s.recording.dryRun.amountToRecord})`,
+      line("  ledger (real run)", s.recording.real.byLedger),
+      line("  ledger_why (real run)", s.recording.real.byLedgerWhy),
+      line("  warnings (real run)", { ...s.warnings.real }),
     );
   }
   return out.join("\n");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { dayOf, dmyOf, isoOf, timestampOf } from "../../reference/days.js";
-import type { DeploymentDataset } from "../../reference/deployment-dataset.js";
+import type { ClaimStatus, DeploymentDataset, PhysicalClaimRow } from "../../reference/deployment-dataset.js";
 import { buildDeploymentDataset, deploymentRules } from "../../reference/deployment-generator.js";
 import { buildDeploymentModel } from "../../reference/deployment-model.js";
 import { deploymentGroundTruth } from "../../reference/deployment-truth.js";
@@ -18,6 +18,8 @@ function oneLead(opts: {
   lateTrips?: readonly Trip[];
   scoutingOffset?: number;
   ingested?: boolean;
+  /** Ledger rows for the lead's milestones. */
+  ledger?: Array<[milestone: number, status: ClaimStatus]>;
 }): DeploymentDataset {
   const lead = D + opts.leadOffset;
   const rules = deploymentRules(ASOF);
@@ -54,7 +56,7 @@ function oneLead(opts: {
     late_summary_daily: (opts.lateTrips ?? []).map(row),
     partner_rules: rules.partner,
     scout_rules: rules.scout,
-    claims: [],
+    claims: (opts.ledger ?? []).map(([milestone, status], i) => ledgerRow(i + 1, lead, milestone, status)),
     payments: [],
     ledger: [],
     late_payments: [],
@@ -62,6 +64,26 @@ function oneLead(opts: {
     modes: {},
     plantedDrivers: {},
     plantedLeadIds: {},
+  };
+}
+
+function ledgerRow(claim_id: number, lead: number, milestone: number, status: ClaimStatus): PhysicalClaimRow {
+  const at = `${timestampOf(lead + 3, 9 * 3600)}+00`;
+  return {
+    claim_id,
+    person_key: "p",
+    driver_id: "drv",
+    lead_source_pk: "100001",
+    lead_date: isoOf(lead),
+    milestone,
+    amount_expected: "25.00",
+    status,
+    expected_at: at,
+    generated_at: null,
+    paid_at: null,
+    reason: status === "rejected" ? "rejected: duplicate lead upload" : null,
+    created_at: at,
+    updated_at: at,
   };
 }
 
@@ -203,6 +225,123 @@ describe("deployment model", () => {
     expect(truth.states.live.rows.map((r) => r.expected.dryRun)).toEqual([
       { verdict: "INVALID", invalid_reason: "NOT_ACHIEVED", diagnosis: null },
     ]);
+  });
+});
+
+describe("deployment ground truth: the rule's money and the claims ledger (contract §10.1, §10.2)", () => {
+  /** 13 trips on days 1-2: M1, M5 and M25 in the gap view, all achieved by the calculation. */
+  const busy: Trip[] = [
+    [1, 13],
+    [2, 13],
+  ];
+  const byMilestone = (ds: DeploymentDataset, state: "live" | "drift" = "live") =>
+    new Map(deploymentGroundTruth(ds).states[state].rows.map((r) => [r.milestone_value, r]));
+
+  it("a rule in force that pays 0 makes the row INVALID ZERO_AMOUNT_RULE in both runs, whatever the claims view holds", () => {
+    // Prepare: from day -5 on partner tariff v3 pays M25 0.00
+    const ds = oneLead({ leadOffset: -4, trips: busy });
+    // Act
+    const truth = deploymentGroundTruth(ds);
+    const live = byMilestone(ds, "live");
+    // Assess: the live claims view holds all three claims; drift's receivable MV drops the 0 rule
+    expect(milestones(buildDeploymentModel(ds).claims.live.now)).toEqual([1, 5, 25]);
+    const m25 = live.get(25);
+    expect(m25?.expected).toMatchObject({
+      classification: "INVALID",
+      dryRun: { verdict: "INVALID", invalid_reason: "ZERO_AMOUNT_RULE", diagnosis: null },
+      afterRefresh: { verdict: "INVALID", invalid_reason: "ZERO_AMOUNT_RULE", diagnosis: null },
+      amount: "0.00",
+      amount_source: "rule",
+      amount_conflict: null,
+    });
+    expect(m25?.expected_amount).toBe("100.00");
+    expect(byMilestone(ds, "drift").get(25)?.expected.afterRefresh.invalid_reason).toBe("ZERO_AMOUNT_RULE");
+    expect(live.get(5)?.expected).toMatchObject({ classification: "ALREADY_EXISTS", amount: "35.00" });
+    // never money at risk, never recorded; the warnings count it
+    for (const s of Object.values(truth.states)) {
+      expect(s.amountAtRisk).toBe("0.00");
+      expect(s.recording.real.recordedKeys.map((k) => k.milestone)).toEqual([1, 5]);
+      expect(s.rows.find((r) => r.milestone_value === 25)?.expected.ledger.real).toEqual({
+        ledger: "not_recorded",
+        ledger_status: null,
+        ledger_why: "NOT_PROVEN",
+      });
+      expect(s.warnings.real.gapAmountDiffers).toBe(1);
+    }
+    expect(truth.states.live.warnings.real.zeroRuleWithClaim).toBe(1);
+    expect(truth.states.drift.warnings.real.zeroRuleWithClaim).toBe(0);
+  });
+
+  it("the day before the zero rule, M25 is the rule's 100.00; the promo day's M1 pays 0", () => {
+    const before = byMilestone(oneLead({ leadOffset: -6, trips: busy }));
+    expect(before.get(25)?.expected).toMatchObject({ classification: "ALREADY_EXISTS", amount: "100.00" });
+    const promo = byMilestone(oneLead({ leadOffset: -12, trips: busy }));
+    expect(promo.get(1)?.expected.dryRun.invalid_reason).toBe("ZERO_AMOUNT_RULE");
+    expect(promo.get(5)?.expected.amount_source).toBe("rule");
+  });
+
+  it("overlapping rules with different amounts: amount_conflict, the highest counts, never recorded", () => {
+    // Prepare: day -8: v2b and its duplicate (same amounts) and a correction paying M5 40.00
+    const rows = byMilestone(oneLead({ leadOffset: -8, trips: busy }));
+    // Assess
+    expect(rows.get(1)?.expected).toMatchObject({ amount: "25.00", amount_conflict: null });
+    expect(rows.get(5)?.expected).toMatchObject({
+      classification: "ALREADY_EXISTS",
+      amount: "40.00",
+      amount_source: "rule",
+      amount_conflict: "35.00, 40.00",
+      ledger: {
+        dryRun: { ledger: "not_recorded", ledger_status: null, ledger_why: "AMOUNT_CONFLICT" },
+        real: { ledger: "not_recorded", ledger_status: null, ledger_why: "AMOUNT_CONFLICT" },
+      },
+    });
+    expect(rows.get(1)?.expected.ledger.dryRun.ledger).toBe("would_record");
+  });
+
+  it("without a partner rule on the lead date the gap view's amount counts and nothing is recorded", () => {
+    const rows = byMilestone(oneLead({ leadOffset: -17, trips: busy }));
+    expect(rows.get(1)?.expected).toMatchObject({ amount: "25.00", amount_source: "gap_view" });
+    expect(rows.get(1)?.expected.ledger.real.ledger_why).toBe("NOT_PROVEN");
+  });
+
+  it("a key the ledger holds rejected is present, stays in the gap view, and is warned about; the rest is recorded once", () => {
+    // Prepare: M1 rejected by a person; M5 in no status
+    const ds = oneLead({ leadOffset: -10, trips: busy, ledger: [[1, "rejected"]] });
+    // Act
+    const s = deploymentGroundTruth(ds).states.live;
+    const rows = new Map(s.rows.map((r) => [r.milestone_value, r]));
+    // Assess
+    expect(rows.get(1)?.expected.ledger.real).toEqual({
+      ledger: "present",
+      ledger_status: "rejected",
+      ledger_why: null,
+    });
+    expect(rows.get(5)?.expected.ledger.real.ledger).toBe("recorded");
+    expect(rows.get(5)?.expected.ledger.dryRun.ledger).toBe("would_record");
+    expect(s.warnings.real.ledgerDecidedWithClaim).toBe(1);
+    expect(s.recording.real).toMatchObject({
+      toRecord: 2,
+      claimsRecorded: 2,
+      amountRecorded: "135.00",
+      gapsBefore: 3,
+      gapsAfter: 1,
+    });
+    expect(s.recording.dryRun).toMatchObject({
+      toRecord: 2,
+      claimsRecorded: 0,
+      amountRecorded: "0.00",
+      amountToRecord: "135.00",
+      gapsAfter: null,
+    });
+    expect(s.recording.real.recordedKeys[0]).toEqual({
+      person_key: "p",
+      lead_date: isoOf(D - 10),
+      milestone: 5,
+      amount: "35.00",
+      driver_id: "drv",
+      lead_source_pk: "100001",
+      ord: 2,
+    });
   });
 });
 
