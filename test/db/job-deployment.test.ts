@@ -9,10 +9,12 @@ import type pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Report } from "../../lambda/core/types.js";
 import { ReconcileCabinetClaims14d } from "../../lambda/reconcile.js";
+import { DEPLOYMENT_EARLIER_RUN_ID, recordedReason } from "../../reference/deployment-dataset.js";
 import { generateDeployment } from "../../reference/deployment-generator.js";
 import { DEPLOYMENT_MVS, type DeploymentState } from "../../reference/deployment-schema.js";
 import type { DeploymentGroundTruth, DeploymentStateTruth } from "../../reference/deployment-truth.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { readLedger } from "./deployment-support.js";
 
 const AS_OF = "2026-11-24";
 const SEED = 7;
@@ -46,6 +48,9 @@ const decided = (report: Report) =>
     r.invalid_reason,
     r.diagnosis,
     r.duplicate_of,
+    r.amount,
+    r.amount_source,
+    r.amount_conflict,
   ]);
 const expected = (s: DeploymentStateTruth, phase: "dryRun" | "afterRefresh") =>
   s.rows.map((r) => [
@@ -56,6 +61,20 @@ const expected = (s: DeploymentStateTruth, phase: "dryRun" | "afterRefresh") =>
     r.expected[phase].invalid_reason,
     r.expected[phase].diagnosis,
     r.expected.duplicateOf,
+    r.expected.amount,
+    r.expected.amount_source,
+    r.expected.amount_conflict,
+  ]);
+
+/** Each row's ledger state as the job reported it, next to the ground truth's for the same run. */
+const ledgerStates = (report: Report) =>
+  (report.rows ?? []).map((r) => [r.ord, r.ledger, r.ledger_status, r.ledger_why]);
+const expectedLedger = (s: DeploymentStateTruth, phase: "dryRun" | "real") =>
+  s.rows.map((r) => [
+    r.ord,
+    r.expected.ledger[phase].ledger,
+    r.expected.ledger[phase].ledger_status,
+    r.expected.ledger[phase].ledger_why,
   ]);
 
 for (const state of ["live", "drift"] as DeploymentState[]) {
@@ -168,6 +187,105 @@ for (const state of ["live", "drift"] as DeploymentState[]) {
         .filter((r) => r.verdict === "RESOLVED")
         .map((r) => `${r.driver_id}|${r.milestone_value}|${r.lead_date}`);
       expect(new Set(resolved)).toEqual(new Set(keys));
+    });
+
+    it("a dry run with --record-claims says what it would record, as the ground truth, and writes nothing", async () => {
+      const before = await readLedger(db.pool);
+      const report = await job().runReconcile({ asOf: AS_OF, dryRun: true, recordClaims: true });
+      // After the real run above the stale claims are there: every proven row is the real run's.
+      expect(ledgerStates(report).filter(([, l]) => l !== "would_record")).toEqual(
+        expectedLedger(s, "real").filter(([, l]) => l !== "recorded"),
+      );
+      expect(report.ledger).toMatchObject({
+        outcome: "would_record",
+        to_record: s.recording.real.toRecord,
+        recorded: 0,
+      });
+      expect(await readLedger(db.pool)).toEqual(before);
+    });
+
+    it("--record-claims writes exactly the proven claims, priced by the rule; the gap view shrinks by them; a second run writes none", async () => {
+      const before = await readLedger(db.pool);
+      const report = await job().runReconcile(
+        { asOf: AS_OF, recordClaims: true },
+        { runId: `record-${state}` },
+      );
+      const r = s.recording.real;
+      expect(ledgerStates(report)).toEqual(expectedLedger(s, "real"));
+      expect(report.metrics).toMatchObject({
+        claims_recorded: r.claimsRecorded,
+        amount_recorded: r.amountRecorded,
+        gaps_after: r.gapsAfter,
+        gaps_found: r.gapsBefore,
+      });
+      expect(r.claimsRecorded).toBeGreaterThan(0);
+      // The ledger gained exactly the truth's keys, generated, at the rule's amount, naming the run ...
+      const after = await readLedger(db.pool);
+      const added = after.filter((row) => !before.some((b) => b.claim_id === row.claim_id));
+      expect(
+        added
+          .map((a) => [
+            a.person_key,
+            a.lead_date,
+            a.milestone,
+            a.amount_expected,
+            a.status,
+            a.reason,
+            a.lead_source_pk,
+          ])
+          .sort(),
+      ).toEqual(
+        r.recordedKeys
+          .map((k) => [
+            k.person_key,
+            k.lead_date,
+            k.milestone,
+            k.amount,
+            "generated",
+            `reconcile-cabinet-claims-14d run record-${state}`,
+            k.lead_source_pk,
+          ])
+          .sort(),
+      );
+      // ... and every row it had is untouched, byte for byte.
+      expect(after.filter((row) => before.some((b) => b.claim_id === row.claim_id))).toEqual(before);
+      // The runbook's first validation query, counted independently, fell by exactly the recorded keys.
+      const { rows: window } = await db.pool.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM ops.v_cabinet_claims_gap_14d WHERE lead_date >= $1::date - 21 AND lead_date <= $1::date",
+        [AS_OF],
+      );
+      expect(window[0]?.n).toBe(r.gapsAfter);
+      // Warnings: the zero-rule claims and the decided-against keys, with the truth's numbers.
+      const details = report.warning_details;
+      const count = (code: string) =>
+        (details.find((w) => w.code === code) as { count?: number } | undefined)?.count ?? 0;
+      expect(count("zero_rule_claims")).toBe(s.warnings.real.zeroRuleWithClaim);
+      expect(count("ledger_decided_against")).toBe(s.warnings.real.ledgerDecidedWithClaim);
+      expect(count("amount_conflicts")).toBe(s.warnings.real.amountConflicts);
+
+      const again = await job().runReconcile({ asOf: AS_OF, recordClaims: true });
+      expect(again.metrics.claims_recorded).toBe(0);
+      expect(await readLedger(db.pool)).toEqual(after);
+    });
+
+    it("ledger undo deletes the rows a run recorded and nobody changed, and keeps the ones a payment moved", async () => {
+      const run = recordedReason(DEPLOYMENT_EARLIER_RUN_ID);
+      const { rows: planted } = await db.pool.query<{ status: string; n: number }>(
+        "SELECT status::text, count(*)::int AS n FROM canon.claims_yango_cabinet_14d WHERE reason = $1 GROUP BY 1 ORDER BY 1",
+        [run],
+      );
+      const generated = planted.find((p) => p.status === "generated")?.n ?? 0;
+      const others = planted.filter((p) => p.status !== "generated").reduce((n, p) => n + p.n, 0);
+      expect(generated).toBeGreaterThan(0);
+      expect(others).toBeGreaterThan(0);
+      const undo = await job().undoRecordedClaims(DEPLOYMENT_EARLIER_RUN_ID);
+      expect(undo).toMatchObject({ status: "completed", deleted: generated, kept: others });
+      const { rows: left } = await db.pool.query<{ status: string }>(
+        "SELECT status::text FROM canon.claims_yango_cabinet_14d WHERE reason = $1",
+        [run],
+      );
+      expect(left.map((l) => l.status).every((st) => st !== "generated")).toBe(true);
+      expect(left).toHaveLength(others);
     });
   });
 }
