@@ -42,6 +42,8 @@ const RAW_TABLES = [
   "public.summary_daily",
   "public.payment_rules",
   "public.cabinet_claim_payments",
+  // Emptied on every load (a recording run writes it); the generator plants nothing in it.
+  "canon.claims_yango_cabinet_14d",
 ];
 
 /** One COPY text-format field. */

@@ -148,7 +148,57 @@ describe("the job against the reference schema and its planted ground truth", ()
     );
     expect(second.metrics.still_missing).toBe(missingAndStill.length);
   });
+
+  it("--record-claims writes the proven claims into this profile's ledger (text key and status, smallint milestone), once", async () => {
+    const report = await job().runReconcile(
+      { asOf: AS_OF, limit: 100_000, recordClaims: true },
+      { runId: "ref-1" },
+    );
+    const rows = report.rows ?? [];
+    const proven = rows.filter((r) => r.verdict === "ALREADY_EXISTS" || r.verdict === "RESOLVED");
+    // The truth's proven rows, every one priced by its partner rule (this profile's rules all pay).
+    // After the real run above, the stale claims it resolved are there: the truth's ALREADY_EXISTS and RESOLVED.
+    expect(proven).toHaveLength((v(truth).ALREADY_EXISTS ?? 0) + (v(truth).RESOLVED ?? 0));
+    const keyOf = (r: {
+      person_key?: string | null;
+      lead_date: string | null;
+      milestone_value: number | null;
+    }) => `${r.person_key}|${r.lead_date}|${r.milestone_value}`;
+    const expectedKeys = new Set(proven.filter((r) => r.person_key && r.amount_source === "rule").map(keyOf));
+    expect(expectedKeys.size).toBeGreaterThan(0);
+    const { rows: ledger } = await db.pool.query<{
+      person_key: string;
+      lead_date: string;
+      milestone_value: number;
+      amount: string;
+      status: string;
+      reason: string;
+    }>(
+      `SELECT person_key, to_char(lead_date, 'YYYY-MM-DD') AS lead_date, milestone::int AS milestone_value,
+              amount_expected::text AS amount, status, reason FROM canon.claims_yango_cabinet_14d`,
+    );
+    expect(new Set(ledger.map(keyOf))).toEqual(expectedKeys);
+    expect(ledger).toHaveLength(expectedKeys.size);
+    expect(new Set(ledger.map((l) => `${l.status} ${l.reason}`))).toEqual(
+      new Set(["generated reconcile-cabinet-claims-14d run ref-1"]),
+    );
+    const amountOf = new Map(proven.map((r) => [keyOf(r), r.amount]));
+    for (const l of ledger) expect(l.amount).toBe(amountOf.get(keyOf(l)));
+    expect(report.metrics.claims_recorded).toBe(expectedKeys.size);
+    // This profile's gap view reads the claims view, not the ledger: its window is the same after.
+    expect(report.metrics.gaps_after).toBe(report.metrics.gaps_found);
+
+    const again = await job().runReconcile({ asOf: AS_OF, limit: 100_000, recordClaims: true });
+    expect(again.metrics.claims_recorded).toBe(0);
+    expect(
+      (again.rows ?? [])
+        .filter((r) => expectedKeys.has(keyOf(r)))
+        .every((r) => r.ledger === "present" && r.ledger_status === "generated"),
+    ).toBe(true);
+  });
 });
+
+const v = (truth: GroundTruth) => truth.byVerdict.afterRefresh as Record<string, number>;
 
 describe("refresh order on the reference chain", () => {
   it("refreshing the upper view first leaves the stale gaps; the job's order resolves them", async () => {
