@@ -310,14 +310,23 @@ class Run {
       });
     });
     for (const w of warn.looksLikeGapWarnings(decider.looksLikeGaps)) this.#journal.warn(w);
-    this.#journal.warn(warn.claimedGapsWarning(decider.claimedGaps));
-    for (const w of warn.priceWarnings(decider.prices)) this.#journal.warn(w);
+    let claimedGaps = decider.claimedGaps;
     if (ledger && held) {
       const rows = await this.#journal.phase("ledger", () =>
         this.#record(client, queries, ledger, held, runId, asOf),
       );
+      // A claimed gap the run records (or, dry, would record) leaves the gap view: only the rest stay for good.
+      const gapStatuses = new Set(this.options.gapStatuses);
+      claimedGaps -= rows.filter(
+        (r) =>
+          r.verdict === "ALREADY_EXISTS" &&
+          gapStatuses.has(r.claim_status ?? "") &&
+          (r.ledger === "recorded" || r.ledger === "would_record"),
+      ).length;
       for (const row of rows) await this.#emit(row);
     }
+    this.#journal.warn(warn.claimedGapsWarning(claimedGaps));
+    for (const w of warn.priceWarnings(decider.prices)) this.#journal.warn(w);
   }
 
   async #emit(row: ReportRow): Promise<void> {

@@ -42,6 +42,8 @@ export async function runCommand(flags: RunFlags, databaseUrl: string, io: CliIo
       paymentCalcView: flags.paymentCalcView,
       tripsTable: flags.tripsTable,
     },
+    // Like the object names, an option (flag, CLAIMS_LEDGER or the default), not a run parameter.
+    claimsLedger: flags.claimsLedger,
     gapStatuses: flags.gapStatus
       .split(",")
       .map((s) => s.trim())
@@ -62,7 +64,6 @@ export async function runCommand(flags: RunFlags, databaseUrl: string, io: CliIo
     refreshDependents: flags.refreshDependents,
     asOf: flags.asOf ?? null,
     recordClaims: flags.recordClaims,
-    claimsLedger: flags.claimsLedger,
     maxRecord: flags.maxRecord,
   };
   // Bad input is reported before anything dials (exit 2 without a network round trip).
