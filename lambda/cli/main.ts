@@ -125,7 +125,7 @@ function program(io: CliIo, choose: (chosen: Chosen) => void): Command {
 
   root
     .addOption(
-      new Option("--days-back <n>", "only leads with lead_date >= as-of minus N days")
+      new Option("--days-back <n>", "only leads with as-of minus N days <= lead_date <= as-of")
         .default(21)
         .argParser(integer("--days-back")),
     )
