@@ -28,12 +28,16 @@ export class InputError extends ReconcileError {
  */
 export class ConfigurationError extends ReconcileError {}
 
-/** The database does not hold an object or column the job relies on (docs/contract.md §2). */
+/**
+ * The database does not hold an object or column the job relies on (docs/contract.md §2), or the role lacks
+ * a database privilege the run needs (`privilege`, e.g. `TEMPORARY`: a grant to give, so the CLI exits 2).
+ */
 export class ContractError extends ReconcileError {
   constructor(
     message: string,
     readonly object?: string,
     readonly column?: string,
+    readonly privilege?: string,
   ) {
     super(message);
   }

@@ -7,8 +7,19 @@
  * `--help` and a usage error start in a few tens of milliseconds (the bundle splits them into chunks).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { DEFAULT_GAP_STATUSES, DEFAULT_OBJECTS, DEFAULT_TIME_ZONE } from "../config.js";
-import { ConfigurationError, CredentialsError, InputError, ReconcileError } from "../errors.js";
+import {
+  DEFAULT_GAP_STATUSES,
+  DEFAULT_LOCK_TIMEOUT_MS,
+  DEFAULT_OBJECTS,
+  DEFAULT_TIME_ZONE,
+} from "../config.js";
+import {
+  ConfigurationError,
+  ContractError,
+  CredentialsError,
+  InputError,
+  ReconcileError,
+} from "../errors.js";
 import { DEFAULT_LANG, LANGS, type Lang, parseLang, REPORT_LANG_ENV } from "../i18n/lang.js";
 
 export interface CliIo {
@@ -81,6 +92,7 @@ export interface RunFlags {
   refreshLockTimeout?: number;
   refreshStatementTimeout?: number;
   statementTimeout?: number;
+  lockTimeout?: number;
   json: boolean;
   quiet: boolean;
   verbose: boolean;
@@ -202,6 +214,14 @@ function program(io: CliIo, choose: (chosen: Chosen) => void): Command {
         .env("STATEMENT_TIMEOUT_MS")
         .argParser(integer("--statement-timeout")),
     )
+    .addOption(
+      new Option(
+        "--lock-timeout <ms>",
+        `lock_timeout of the job's reads (default ${DEFAULT_LOCK_TIMEOUT_MS}): a read waiting longer on a lock fails as LockWaitError`,
+      )
+        .env("LOCK_TIMEOUT_MS")
+        .argParser(integer("--lock-timeout")),
+    )
     .option("--json", "print the report (without rows) as JSON on stdout instead of the summary", false)
     .option("--quiet", "print nothing on stdout; warnings and errors still go to stderr", false)
     .option("--verbose", "log phases to stderr and print stack traces on errors", false)
@@ -310,11 +330,15 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   }
 }
 
-/** 2 for what a person must fix before trying again (input, configuration, credentials); 1 otherwise. */
+/**
+ * 2 for what a person must fix before trying again (input, configuration, credentials, a database privilege
+ * the role lacks); 1 otherwise.
+ */
 export function exitCodeOf(error: unknown): number {
   return error instanceof InputError ||
     error instanceof ConfigurationError ||
-    error instanceof CredentialsError
+    error instanceof CredentialsError ||
+    (error instanceof ContractError && error.privilege !== undefined)
     ? EXIT.usage
     : EXIT.failed;
 }
