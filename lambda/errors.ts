@@ -55,6 +55,15 @@ export class DatabaseUnavailableError extends ReconcileError {
 export class CredentialsError extends ReconcileError {}
 
 /**
+ * Secrets Manager could not answer (throttling, a server error, the network) after the job's retries: the
+ * secret itself is not known to be wrong, so trying again later can succeed. Never a `CredentialsError`,
+ * whose advice (check the role and password) would send a person after the wrong thing.
+ */
+export class SecretUnavailableError extends ReconcileError {
+  override readonly transient = true;
+}
+
+/**
  * A view raised on its own data (SQLSTATE class 22, "data exception": an impossible date, a bad cast, a
  * division by zero). The job cannot read the view until its data or definition is fixed, so it is not
  * transient (docs/contract.md §9.9).

@@ -77,6 +77,7 @@ export const ERROR_NAMES = {
   output: "OutputError",
   timeBudget: "TimeBudgetError",
   credentials: "CredentialsError",
+  secretUnavailable: "SecretUnavailableError",
   sourceData: "SourceDataError",
   lockWait: "LockWaitError",
   statementTimeout: "StatementTimeoutError",

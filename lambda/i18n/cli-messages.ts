@@ -64,7 +64,8 @@ const es: CliMessages = {
   dryRun: "simulación",
   onlyGaps: "solo brechas",
   forceRefresh: "refresco forzado",
-  skipped: "otra ejecución tiene el bloqueo; no se hizo nada y no se escribió ningún informe (queda el último)",
+  skipped:
+    "otra ejecución tiene el bloqueo; no se hizo nada y no se escribió ningún informe (queda el último)",
   phases: "fases",
   refresh: "refresco",
   notRun: "no ejecutado",
