@@ -73,6 +73,15 @@ export class ExampleStateMachine extends Construct {
         maxDelay: Duration.minutes(5),
         jitterStrategy: sfn.JitterType.FULL,
       })
+      // Secrets Manager throttled or failing (after the job's own retries): worth waiting for too.
+      .addRetry({
+        errors: [ERROR_NAMES.secretUnavailable],
+        interval: Duration.seconds(30),
+        backoffRate: 2,
+        maxAttempts: 3,
+        maxDelay: Duration.minutes(5),
+        jitterStrategy: sfn.JitterType.FULL,
+      })
       // Another session held a view the run needed (a long refresh, about 35 s deployed; a migration):
       // it passes, so wait longer than it usually takes, and not all at once.
       .addRetry({

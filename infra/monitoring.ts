@@ -60,6 +60,8 @@ export class Monitoring extends Construct {
   readonly stillMissingAlarm: cloudwatch.Alarm;
   readonly amountStillMissingAlarm: cloudwatch.Alarm;
   readonly refreshFailuresAlarm: cloudwatch.Alarm;
+  /** A run's `limit` cut its window (`GapsFound > Processed`): the oldest, most overdue rows went uncounted. */
+  readonly windowCutAlarm: cloudwatch.Alarm;
   /** Only when a schedule is enabled (see `MonitoringProps.scheduleEnabled`). */
   readonly noSuccessfulRunAlarm: cloudwatch.Alarm | undefined;
   /**
@@ -83,6 +85,7 @@ export class Monitoring extends Construct {
       });
 
     const gapsFound = jobMetric(METRIC.gapsFound, cloudwatch.Stats.MAXIMUM, "Gaps found");
+    const processed = jobMetric(METRIC.processed, cloudwatch.Stats.MAXIMUM, "Processed");
     const resolved = jobMetric(METRIC.resolvedAfterRefresh, cloudwatch.Stats.SUM, "Resolved after refresh");
     const stillMissing = jobMetric(METRIC.stillMissing, cloudwatch.Stats.MAXIMUM, "Still missing");
     const amount = jobMetric(
@@ -145,6 +148,24 @@ export class Monitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    // The limit cut the window: the rows left out are the oldest, the most overdue, and no amount or alarm
+    // counts them. One run an hour, so the hour's maxima are that run's figures; a skipped run publishes
+    // neither (no point: not breaching).
+    this.windowCutAlarm = new cloudwatch.Alarm(this, "WindowCut", {
+      alarmDescription:
+        "A run's limit cut its window (GapsFound above Processed): the oldest, most overdue rows were not analysed and their money is in no amount or alarm. Raise the schedule's limit (scheduleInput) above the window's rows.",
+      metric: new cloudwatch.MathExpression({
+        expression: "gaps - processed",
+        usingMetrics: { gaps: gapsFound, processed },
+        period: hourly,
+        label: "Rows of the window not analysed (GapsFound - Processed)",
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
     const hours = props.alarms.noRunHours;
     this.noSuccessfulRunAlarm = props.scheduleEnabled
       ? new cloudwatch.Alarm(this, "NoSuccessfulRun", {
@@ -196,6 +217,7 @@ export class Monitoring extends Construct {
       this.stillMissingAlarm,
       this.amountStillMissingAlarm,
       this.refreshFailuresAlarm,
+      this.windowCutAlarm,
       ...(this.noSuccessfulRunAlarm ? [this.noSuccessfulRunAlarm] : []),
       ...(this.collectNowAlarm ? [this.collectNowAlarm] : []),
     ];

@@ -42,6 +42,11 @@ export interface ReconcileOptions {
   refreshStatementTimeoutMs?: number;
   /** `statement_timeout` for the job's read queries (default 2 min). */
   statementTimeoutMs?: number;
+  /**
+   * `lock_timeout` for the job's reads (default `DEFAULT_LOCK_TIMEOUT_MS`): a read waiting longer on a lock
+   * (a plain REFRESH, a DDL) fails as `LockWaitError` instead of running into the statement timeout.
+   */
+  lockTimeoutMs?: number;
   /** Rows fetched per cursor page when streaming decisions (default 5,000). */
   pageSize?: number;
   /** Key of the session-level advisory lock that keeps runs from overlapping. */
@@ -56,9 +61,13 @@ export interface ResolvedOptions {
   refreshLockTimeoutMs: number;
   refreshStatementTimeoutMs: number;
   statementTimeoutMs: number;
+  lockTimeoutMs: number;
   pageSize: number;
   lockKey: bigint;
 }
+
+/** The reads' `lock_timeout` unless configured (`--lock-timeout`, `LOCK_TIMEOUT_MS`, event `lockTimeoutMs`). */
+export const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 
 /** A fixed key, derived once from the job's name (any 64-bit constant works; it must not change). */
 export const DEFAULT_LOCK_KEY = 0x52_43_43_31_34_44n; // "RCC14D"
@@ -78,6 +87,7 @@ export function resolveOptions(
     refreshLockTimeoutMs: options.refreshLockTimeoutMs ?? 10_000,
     refreshStatementTimeoutMs: options.refreshStatementTimeoutMs ?? 300_000,
     statementTimeoutMs: options.statementTimeoutMs ?? 120_000,
+    lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
     pageSize: options.pageSize ?? 5_000,
     lockKey: options.lockKey ?? DEFAULT_LOCK_KEY,
   };

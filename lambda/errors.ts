@@ -28,12 +28,16 @@ export class InputError extends ReconcileError {
  */
 export class ConfigurationError extends ReconcileError {}
 
-/** The database does not hold an object or column the job relies on (docs/contract.md §2). */
+/**
+ * The database does not hold an object or column the job relies on (docs/contract.md §2), or the role lacks
+ * a database privilege the run needs (`privilege`, e.g. `TEMPORARY`: a grant to give, so the CLI exits 2).
+ */
 export class ContractError extends ReconcileError {
   constructor(
     message: string,
     readonly object?: string,
     readonly column?: string,
+    readonly privilege?: string,
   ) {
     super(message);
   }
@@ -49,6 +53,15 @@ export class DatabaseUnavailableError extends ReconcileError {
  * before giving up). Not transient. The message names the role or the key, never a password.
  */
 export class CredentialsError extends ReconcileError {}
+
+/**
+ * Secrets Manager could not answer (throttling, a server error, the network) after the job's retries: the
+ * secret itself is not known to be wrong, so trying again later can succeed. Never a `CredentialsError`,
+ * whose advice (check the role and password) would send a person after the wrong thing.
+ */
+export class SecretUnavailableError extends ReconcileError {
+  override readonly transient = true;
+}
 
 /**
  * A view raised on its own data (SQLSTATE class 22, "data exception": an impossible date, a bad cast, a

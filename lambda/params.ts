@@ -67,6 +67,8 @@ export const RunParametersSchema = z.strictObject({
     .min(1)
     .max(20)
     .optional(),
+  /** `lock_timeout` of the reads (ms): a read waiting longer on a lock fails as `LockWaitError`. */
+  lockTimeoutMs: z.int().min(1).max(3_600_000).optional(),
 });
 
 export type RunParametersInput = z.input<typeof RunParametersSchema>;
@@ -90,6 +92,7 @@ const ALIASES: Readonly<Record<string, string>> = {
   claims_ledger: "claimsLedger",
   max_record: "maxRecord",
   gap_statuses: "gapStatuses",
+  lock_timeout_ms: "lockTimeoutMs",
 };
 
 /** Renames snake_case aliases; a field given under both spellings is an error, not a silent choice. */

@@ -14,7 +14,7 @@ import { failedUpstream, isRefreshable } from "./core/refresh-plan.js";
 import { reportColumns, statusCounts } from "./core/report-columns.js";
 import { RowDecider } from "./core/row-decider.js";
 import { type JournalLogger, RunJournal } from "./core/run-journal.js";
-import { MIN_START_MS, TimeBudget } from "./core/time-budget.js";
+import { type AppliedTimeouts, applyRoleTimeouts, MIN_START_MS, TimeBudget } from "./core/time-budget.js";
 import type { LedgerSummary, Report, ReportHead, ReportRow, ReportSink, RunStatus } from "./core/types.js";
 import * as warn from "./core/warnings.js";
 import { BudgetExhausted, BudgetedReads } from "./db/budgeted-reads.js";
@@ -75,12 +75,17 @@ export class ReconcileCabinetClaims14d {
   /**
    * Runs the job once and returns its report. Parameters are validated before the database is touched
    * (`InputError`); the contract is checked before any work (`ContractError`); a run that finds another
-   * holding the lock returns `status: "skipped"` at once.
+   * holding the lock returns `status: "skipped"` at once and writes no output (the last report stays).
+   * Outputs are finished after the session, and the run lock with it, is given back.
    */
   async runReconcile(input: unknown, run: RunOptions = {}): Promise<Report> {
     const params = parseRunParameters(input);
     const options = resolveOptions(
-      { ...this.#options, gapStatuses: params.gapStatuses ?? this.#options.gapStatuses },
+      {
+        ...this.#options,
+        gapStatuses: params.gapStatuses ?? this.#options.gapStatuses,
+        lockTimeoutMs: params.lockTimeoutMs ?? this.#options.lockTimeoutMs,
+      },
       params.objects,
     );
     const budget = new TimeBudget(run.deadline);
@@ -91,14 +96,28 @@ export class ReconcileCabinetClaims14d {
     const execute = (client: pg.PoolClient) => {
       const journal = new RunJournal(run.logger);
       const phase = () => journal.current;
-      const reads = new BudgetedReads(client, budget, options.statementTimeoutMs, options.pageSize, phase);
+      const reads = new BudgetedReads(client, budget, options.pageSize, phase);
       return new Run(params, options, run, reads, sinks, journal).execute(client);
     };
+    let done: RunOutcome;
     try {
-      return await session.withRunSession(this.#pool, execute, (error) => sinks.abort(error));
+      done = await session.withRunSession(this.#pool, execute, (error) => sinks.abort(error));
     } catch (error) {
       throw asReconcileError(error, "reconcile run");
     }
+    // The SQL is done and the session is given back, the run lock with it: from here on only the outputs,
+    // which read the finished report (the S3 uploads complete, the HTML page renders). Nothing below may
+    // use the database; whatever the run must still write there belongs inside `Run.execute`.
+    if (done.opened) {
+      try {
+        await sinks.finish(done.report);
+      } catch (error) {
+        await sinks.abort(error);
+        throw asReconcileError(error, "writing the report");
+      }
+    }
+    if (done.rows) done.report.rows = done.rows;
+    return done.report;
   }
 
   /**
@@ -155,6 +174,14 @@ export interface UndoOptions {
   claimsLedger?: string;
 }
 
+/** What a run hands back once its session is released: the report, and whether its outputs were opened. */
+interface RunOutcome {
+  readonly report: Report;
+  /** False for a run that never held the lock (skipped, or out of time before it): nothing is written. */
+  readonly opened: boolean;
+  readonly rows: Report["rows"];
+}
+
 /** One execution: its parameters, its clock and what it has learned so far. */
 class Run {
   readonly #started = new Date();
@@ -177,12 +204,20 @@ class Run {
     this.#journal = journal;
   }
 
-  async execute(client: pg.PoolClient): Promise<Report> {
+  async execute(client: pg.PoolClient): Promise<RunOutcome> {
     const { options, params } = this;
-    const server = await session.prepareSession(client, {
-      timeZone: options.timeZone,
-      statementTimeoutMs: this.reads.budget.statementMs(options.statementTimeoutMs),
-    });
+    const server = await session.prepareSession(client, { timeZone: options.timeZone });
+    // A role's own stricter timeouts are kept (smaller wins), for the reads and the refreshes alike.
+    const role = { statementMs: server.roleStatementTimeoutMs, lockMs: server.roleLockTimeoutMs };
+    const timeouts = applyRoleTimeouts(
+      { statementMs: options.statementTimeoutMs, lockMs: options.lockTimeoutMs },
+      role,
+    );
+    const refreshTimeouts = applyRoleTimeouts(
+      { statementMs: options.refreshStatementTimeoutMs, lockMs: options.refreshLockTimeoutMs },
+      role,
+    );
+    this.reads.limit(timeouts);
     const refresh = new RefreshRunner(
       client,
       server,
@@ -190,37 +225,55 @@ class Run {
         dryRun: params.dryRun,
         forceRefresh: params.forceRefresh,
         refreshDependents: params.refreshDependents,
-        lockTimeoutMs: options.refreshLockTimeoutMs,
-        statementTimeoutMs: options.refreshStatementTimeoutMs,
+        lockTimeoutMs: refreshTimeouts.lock_timeout_ms,
+        statementTimeoutMs: refreshTimeouts.statement_timeout_ms,
       },
       this.reads.budget,
       this.#journal,
     );
-    const contract = await this.#journal.phase("contract", () => checkContract(client, options.objects));
-    const ledger = params.recordClaims
-      ? await this.#journal.phase("contract", () =>
-          checkLedger(client, params.claimsLedger ?? options.claimsLedger),
-        )
-      : null;
-    const { locked, today } = await session.takeRunLock(client, options.lockKey, params.dryRun);
-    const asOf = params.asOf ?? today;
-    const head: ReportHead = {
+    // Known before the lock: a run that ends here (out of time) reports what it was asked, and writes nothing.
+    let head: ReportHead = {
       run_id: this.run.runId ?? randomUUID(),
-      as_of: asOf,
+      as_of: params.asOf,
       parameters: params,
       started_at: this.#started.toISOString(),
-      row_columns: reportColumns(contract.gapOptional),
+      row_columns: reportColumns([]),
     };
-    await this.sinks.start(head);
-    if (!locked) {
-      this.run.logger?.info("another run holds the lock: skipped");
-      return this.#finish("skipped", head, refresh);
+    let contract: Awaited<ReturnType<typeof checkContract>>;
+    let lock: { locked: boolean; today: string };
+    let ledger: CheckedLedger | null = null;
+    try {
+      contract = await this.#journal.phase("contract", async () => {
+        await this.reads.cap();
+        const checked = await checkContract(client, options.objects);
+        // The ledger's contract too, before any work (docs/contract.md §10.2).
+        if (params.recordClaims)
+          ledger = await checkLedger(client, params.claimsLedger ?? options.claimsLedger);
+        return checked;
+      });
+      lock = await session.takeRunLock(client, options.lockKey, params.dryRun);
+    } catch (error) {
+      if (!(error instanceof BudgetExhausted)) throw error;
+      this.#journal.budgetExhausted({ kind: "read", detail: error.message });
+      return this.#finish("partial", head, refresh, timeouts, false);
     }
+    const asOf = params.asOf ?? lock.today;
+    head = { ...head, as_of: asOf, row_columns: reportColumns(contract.gapOptional) };
+    if (!lock.locked) {
+      // Another run holds the lock and writes its own report: this one opens no output, so the last report
+      // stays where it was; the caller gets the status.
+      this.run.logger?.info("another run holds the lock: skipped");
+      return this.#finish("skipped", head, refresh, timeouts, false);
+    }
+    await this.sinks.start(head);
     const queries = new RunQueries(contract);
     try {
       await this.#identify(client, queries, asOf);
       const anyToFix = await this.#verify(queries);
-      await this.#journal.phase("plan", () => refresh.readPlan(contract));
+      await this.#journal.phase("plan", async () => {
+        await this.reads.cap();
+        await refresh.readPlan(contract);
+      });
       await refresh.upstream(anyToFix);
       await this.#decideAndStream(queries, refresh, asOf, client, ledger, head.run_id);
       await refresh.dependents();
@@ -228,7 +281,7 @@ class Run {
       if (!(error instanceof BudgetExhausted)) throw error;
       this.#journal.budgetExhausted({ kind: "read", detail: error.message });
     }
-    return this.#finish(this.#journal.partial ? "partial" : "completed", head, refresh);
+    return this.#finish(this.#journal.partial ? "partial" : "completed", head, refresh, timeouts, true);
   }
 
   /** Step 2: count the window (per status) and snapshot at most `limit` rows in a deterministic order. */
@@ -257,6 +310,7 @@ class Run {
   /** Step 3: the first look at every analysed row; returns whether a refresh could change any verdict. */
   async #verify(queries: RunQueries): Promise<boolean> {
     return this.#journal.phase("verify", async () => {
+      await this.reads.cap();
       await this.reads.query(queries.firstLook(), queries.shown.firstLook);
       const dates = await this.reads.query<TripDatesRow>(queries.tripDates(), queries.shown.trips);
       for (const w of warn.tripDateWarnings(dates.rows[0] as TripDatesRow)) this.#journal.warn(w);
@@ -406,11 +460,18 @@ class Run {
     return settled.rows;
   }
 
-  async #finish(status: RunStatus, head: ReportHead, refresh: RefreshRunner): Promise<Report> {
+  #finish(
+    status: RunStatus,
+    head: ReportHead,
+    refresh: RefreshRunner,
+    timeouts: AppliedTimeouts,
+    opened: boolean,
+  ): RunOutcome {
     const duration = Date.now() - this.#started.getTime();
     const report: Report = {
       ...head,
       status,
+      timeouts,
       metrics: this.#metrics.metrics(
         this.#gapsFound,
         refresh.results,
@@ -430,9 +491,7 @@ class Run {
       phases: this.#journal.phases,
       finished_at: new Date().toISOString(),
     };
-    await this.sinks.finish(report);
-    if (this.#rows) report.rows = this.#rows;
-    return report;
+    return { report, opened, rows: this.#rows };
   }
 }
 

@@ -8,7 +8,7 @@
 import { GetParameterError, TransformParameterError } from "@aws-lambda-powertools/parameters/errors";
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import * as z from "zod";
-import { CredentialsError } from "../errors.js";
+import { CredentialsError, SecretUnavailableError } from "../errors.js";
 
 export interface DbCredentials {
   readonly host: string;
@@ -76,6 +76,46 @@ function redacted(credentials: DbCredentials): DbCredentials {
   return hidden;
 }
 
+/**
+ * Secrets Manager's answers that say "not now" rather than "no": throttling, its own server errors, and a
+ * network that failed on the way. Retried here (`SECRET_RETRY_DELAYS_MS`), then `SecretUnavailableError`.
+ */
+const TRANSIENT_AWS_ERRORS = new Set([
+  "ThrottlingException",
+  "TooManyRequestsException",
+  "RequestLimitExceeded",
+  "InternalServiceError",
+  "InternalServiceErrorException",
+  "InternalFailure",
+  "ServiceUnavailable",
+  "ServiceUnavailableException",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "TimeoutError",
+  "NetworkingError",
+]);
+const TRANSIENT_NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN"]);
+
+/** Whether an error from the SDK (the cause Powertools wraps) is worth asking again for. */
+export function isTransientAwsError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const e = error as Error & {
+    code?: unknown;
+    $metadata?: { httpStatusCode?: number };
+    $retryable?: unknown;
+  };
+  if (TRANSIENT_AWS_ERRORS.has(e.name)) return true;
+  if (typeof e.code === "string" && TRANSIENT_NETWORK_CODES.has(e.code)) return true;
+  const status = e.$metadata?.httpStatusCode;
+  return (typeof status === "number" && (status === 429 || status >= 500)) || e.$retryable !== undefined;
+}
+
+/**
+ * Waits before each new attempt after a transient failure (the SDK's own retries come first, inside each
+ * attempt): about 1.5 s in all, small beside the run's budget, long enough to let a throttle pass.
+ */
+export const SECRET_RETRY_DELAYS_MS: readonly number[] = [250, 1_000];
+
 /** One secret, cached by the provider for `maxAgeSeconds`. One instance per container. */
 export class SecretCredentials {
   readonly #secretId: string;
@@ -92,26 +132,45 @@ export class SecretCredentials {
     return this.#secretId;
   }
 
-  /** The credentials, from the cache unless `forceFetch` (after PostgreSQL rejected the cached ones). */
+  /**
+   * The credentials, from the cache unless `forceFetch` (after PostgreSQL rejected the cached ones).
+   * Throttling and server errors are asked again, then `SecretUnavailableError` (transient); a refusal
+   * (access denied, no such secret) or a malformed secret is `CredentialsError` at once.
+   */
   async get(options: { forceFetch?: boolean } = {}): Promise<DbCredentials> {
     let value: unknown;
-    try {
-      value = await this.#provider.get(this.#secretId, {
-        transform: "json",
-        maxAge: this.#maxAgeSeconds,
-        forceFetch: options.forceFetch ?? false,
-      });
-    } catch (error) {
-      if (error instanceof TransformParameterError) {
-        // Its message quotes the parser's, which can quote the secret: keep neither message nor cause.
-        throw new CredentialsError(`secret ${this.#secretId} is not valid JSON`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        value = await this.#provider.get(this.#secretId, {
+          transform: "json",
+          maxAge: this.#maxAgeSeconds,
+          forceFetch: options.forceFetch ?? false,
+        });
+        break;
+      } catch (error) {
+        if (error instanceof TransformParameterError) {
+          // Its message quotes the parser's, which can quote the secret: keep neither message nor cause.
+          throw new CredentialsError(`secret ${this.#secretId} is not valid JSON`);
+        }
+        const reason =
+          error instanceof GetParameterError && error.cause instanceof Error ? error.cause : error;
+        const name = reason instanceof Error ? reason.name : "Error";
+        const message = reason instanceof Error ? reason.message : String(reason);
+        if (isTransientAwsError(reason)) {
+          const delay = SECRET_RETRY_DELAYS_MS[attempt];
+          if (delay !== undefined) {
+            await new Promise((resolve) => setTimeout(resolve, delay));
+            continue;
+          }
+          throw new SecretUnavailableError(
+            `cannot read secret ${this.#secretId} (Secrets Manager did not answer, ${attempt + 1} attempts): ${name}: ${message}`,
+            { cause: error },
+          );
+        }
+        throw new CredentialsError(`cannot read secret ${this.#secretId}: ${name}: ${message}`, {
+          cause: error,
+        });
       }
-      const reason = error instanceof GetParameterError && error.cause instanceof Error ? error.cause : error;
-      const name = reason instanceof Error ? reason.name : "Error";
-      const message = reason instanceof Error ? reason.message : String(reason);
-      throw new CredentialsError(`cannot read secret ${this.#secretId}: ${name}: ${message}`, {
-        cause: error,
-      });
     }
     if (value === undefined) throw new CredentialsError(`secret ${this.#secretId} has no value`);
     return parseSecret(value, this.#secretId);

@@ -30,6 +30,8 @@ export const ENV = {
   refreshLockTimeoutMs: "REFRESH_LOCK_TIMEOUT_MS",
   refreshStatementTimeoutMs: "REFRESH_STATEMENT_TIMEOUT_MS",
   statementTimeoutMs: "STATEMENT_TIMEOUT_MS",
+  /** `lock_timeout` of the reads (default 30 s); an event's `lockTimeoutMs` overrides it for one run. */
+  lockTimeoutMs: "LOCK_TIMEOUT_MS",
   /** Powertools conventions. */
   serviceName: "POWERTOOLS_SERVICE_NAME",
   metricsNamespace: "POWERTOOLS_METRICS_NAMESPACE",
@@ -80,6 +82,7 @@ export const ERROR_NAMES = {
   output: "OutputError",
   timeBudget: "TimeBudgetError",
   credentials: "CredentialsError",
+  secretUnavailable: "SecretUnavailableError",
   sourceData: "SourceDataError",
   lockWait: "LockWaitError",
   statementTimeout: "StatementTimeoutError",

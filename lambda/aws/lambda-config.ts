@@ -91,6 +91,7 @@ const EnvSchema = z.object({
   [ENV.refreshLockTimeoutMs]: milliseconds,
   [ENV.refreshStatementTimeoutMs]: milliseconds,
   [ENV.statementTimeoutMs]: milliseconds,
+  [ENV.lockTimeoutMs]: milliseconds,
   [ENV.serviceName]: optionalText.transform((v) => v ?? DEFAULT_SERVICE_NAME),
   [ENV.metricsNamespace]: optionalText.transform((v) => v ?? DEFAULT_METRICS_NAMESPACE),
 });
@@ -154,6 +155,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): LambdaConfig {
       refreshLockTimeoutMs: e[ENV.refreshLockTimeoutMs],
       refreshStatementTimeoutMs: e[ENV.refreshStatementTimeoutMs],
       statementTimeoutMs: e[ENV.statementTimeoutMs],
+      lockTimeoutMs: e[ENV.lockTimeoutMs],
     },
   };
 }

@@ -10,11 +10,18 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import {
   DEFAULT_CLAIMS_LEDGER,
   DEFAULT_GAP_STATUSES,
+  DEFAULT_LOCK_TIMEOUT_MS,
   DEFAULT_OBJECTS,
   DEFAULT_TIME_ZONE,
 } from "../config.js";
 import { DEFAULT_MAX_RECORD } from "../core/ledger.js";
-import { ConfigurationError, CredentialsError, InputError, ReconcileError } from "../errors.js";
+import {
+  ConfigurationError,
+  ContractError,
+  CredentialsError,
+  InputError,
+  ReconcileError,
+} from "../errors.js";
 import { DEFAULT_LANG, LANGS, type Lang, parseLang, REPORT_LANG_ENV } from "../i18n/lang.js";
 
 export interface CliIo {
@@ -96,6 +103,7 @@ export interface RunFlags {
   refreshLockTimeout?: number;
   refreshStatementTimeout?: number;
   statementTimeout?: number;
+  lockTimeout?: number;
   json: boolean;
   quiet: boolean;
   verbose: boolean;
@@ -158,7 +166,7 @@ function program(io: CliIo, choose: (chosen: Chosen) => void): Command {
 
   root
     .addOption(
-      new Option("--days-back <n>", "only leads with lead_date >= as-of minus N days")
+      new Option("--days-back <n>", "only leads with as-of minus N days <= lead_date <= as-of")
         .default(21)
         .argParser(integer("--days-back")),
     )
@@ -248,6 +256,14 @@ function program(io: CliIo, choose: (chosen: Chosen) => void): Command {
       new Option("--statement-timeout <ms>", "statement_timeout of the job's reads")
         .env("STATEMENT_TIMEOUT_MS")
         .argParser(integer("--statement-timeout")),
+    )
+    .addOption(
+      new Option(
+        "--lock-timeout <ms>",
+        `lock_timeout of the job's reads (default ${DEFAULT_LOCK_TIMEOUT_MS}): a read waiting longer on a lock fails as LockWaitError`,
+      )
+        .env("LOCK_TIMEOUT_MS")
+        .argParser(integer("--lock-timeout")),
     )
     .option("--json", "print the report (without rows) as JSON on stdout instead of the summary", false)
     .option("--quiet", "print nothing on stdout; warnings and errors still go to stderr", false)
@@ -382,11 +398,15 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   }
 }
 
-/** 2 for what a person must fix before trying again (input, configuration, credentials); 1 otherwise. */
+/**
+ * 2 for what a person must fix before trying again (input, configuration, credentials, a database privilege
+ * the role lacks); 1 otherwise.
+ */
 export function exitCodeOf(error: unknown): number {
   return error instanceof InputError ||
     error instanceof ConfigurationError ||
-    error instanceof CredentialsError
+    error instanceof CredentialsError ||
+    (error instanceof ContractError && error.privilege !== undefined)
     ? EXIT.usage
     : EXIT.failed;
 }

@@ -52,6 +52,7 @@ export async function runCommand(flags: RunFlags, databaseUrl: string, io: CliIo
     refreshLockTimeoutMs: flags.refreshLockTimeout,
     refreshStatementTimeoutMs: flags.refreshStatementTimeout,
     statementTimeoutMs: flags.statementTimeout,
+    lockTimeoutMs: flags.lockTimeout,
   };
   const params = {
     daysBack: flags.daysBack,

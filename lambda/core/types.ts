@@ -3,6 +3,7 @@
  * Row fields keep the database's snake_case; metric names are the runbook's (docs/contract.md §5).
  */
 import type { Aging, BucketTotal } from "./aging.js";
+import type { AppliedTimeouts } from "./time-budget.js";
 import type { RunWarning } from "./warnings.js";
 
 export type Verdict = "INVALID" | "ALREADY_EXISTS" | "RESOLVED" | "STILL_MISSING" | "WOULD_REFRESH";
@@ -54,6 +55,8 @@ export interface RunParameters {
     tripsTable?: string | undefined;
   };
   gapStatuses?: string[];
+  /** `lock_timeout` of the reads for this run (ms; event field `lockTimeoutMs`), over the configured one. */
+  lockTimeoutMs?: number;
 }
 
 /** Optional gap view columns carried into the report when the view has them. */
@@ -288,6 +291,8 @@ export interface ReportHead {
 
 export interface Report extends ReportHead {
   status: RunStatus;
+  /** The reads' `statement_timeout` and `lock_timeout`, and whether the job's or the role's own applied. */
+  timeouts: AppliedTimeouts;
   metrics: Metrics;
   /** Rows in the window per `claim_status` (before `limit`), so a status filter matching nothing shows. */
   gap_status_counts: Record<string, number>;

@@ -1,7 +1,8 @@
 /**
  * The database contract (docs/contract.md §2), checked before any work: every configured object exists and has
- * the columns the job relies on. A miss is a `ContractError` naming the object and column, so a renamed
- * view fails loudly instead of yielding `gaps_found: 0`.
+ * the columns the job relies on, and the role may create the run's session temp table (TEMPORARY on the
+ * database). A miss is a `ContractError` naming the object and column, so a renamed view fails loudly
+ * instead of yielding `gaps_found: 0`.
  */
 import type pg from "pg";
 import type { ObjectNames } from "../config.js";
@@ -54,6 +55,8 @@ interface Resolved {
   relation: boolean | null;
   readable: boolean | null;
   columns: string[] | null;
+  /** Whether the role may create temporary tables in this database (the same on every row). */
+  temporary: boolean;
 }
 
 /**
@@ -66,7 +69,8 @@ const RESOLVE = `
 SELECT w.i, p.parts, c.oid::int AS oid, n.nspname::text AS schema, c.relname::text AS name,
        c.relkind IN ('r', 'v', 'm', 'p', 'f') AS relation, has_table_privilege(c.oid, 'SELECT') AS readable,
        (SELECT array_agg(a.attname::text) FROM pg_catalog.pg_attribute a
-         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
+         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
+       pg_catalog.has_database_privilege(current_database(), 'TEMPORARY') AS temporary
   FROM unnest($1::text[]) WITH ORDINALITY AS w(text, i)
  CROSS JOIN LATERAL (SELECT pg_catalog.parse_ident(w.text) AS parts) p
   LEFT JOIN pg_catalog.pg_class c ON c.oid = CASE WHEN cardinality(p.parts) <= 2 THEN pg_catalog.to_regclass(
@@ -96,6 +100,11 @@ async function firstInvalidName(
   return null;
 }
 
+async function currentRole(client: pg.ClientBase): Promise<string> {
+  const { rows } = await client.query<{ role: string }>("SELECT current_user::text AS role");
+  return rows[0]?.role ?? "?";
+}
+
 export async function checkContract(client: pg.ClientBase, objects: ObjectNames): Promise<CheckedContract> {
   const roles = Object.keys(REQUIRED) as Role[];
   let rows: Resolved[];
@@ -106,7 +115,7 @@ export async function checkContract(client: pg.ClientBase, objects: ObjectNames)
     throw (await firstInvalidName(client, roles, objects)) ?? error;
   }
   const names = {} as Record<Role, QualifiedName>;
-  const problems: Array<{ message: string; object: string; column?: string }> = [];
+  const problems: Array<{ message: string; object: string; column?: string; privilege?: string }> = [];
   const oids = {} as Record<Role, number>;
   let gapColumns: string[] = [];
   let paymentCalcColumns: string[] = [];
@@ -148,6 +157,15 @@ export async function checkContract(client: pg.ClientBase, objects: ObjectNames)
         problems.push({ message: `${shown} has no column ${column}`, object: shown, column });
     }
   });
+  // The run snapshots its window into one session temp table (dropped with the session): a role without
+  // TEMPORARY would fail deep in the run with a generic error, so it is a contract problem, said first.
+  if (rows[0] && rows[0].temporary === false) {
+    problems.unshift({
+      message: `role ${JSON.stringify(await currentRole(client))} may not create temporary tables in this database (the run keeps its window in one session temp table): GRANT TEMPORARY ON DATABASE to it`,
+      object: "database",
+      privilege: "TEMPORARY",
+    });
+  }
   const first = problems[0];
   if (first) {
     const more =
@@ -157,7 +175,7 @@ export async function checkContract(client: pg.ClientBase, objects: ObjectNames)
             .map((p) => p.message)
             .join("; ")})`
         : "";
-    throw new ContractError(`contract: ${first.message}${more}`, first.object, first.column);
+    throw new ContractError(`contract: ${first.message}${more}`, first.object, first.column, first.privilege);
   }
   return {
     names,

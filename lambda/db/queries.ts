@@ -120,7 +120,7 @@ export class RunQueries {
                       ${opt("trips_14d", "bigint")} AS trips_14d, ${opt("expected_amount", "numeric")} AS expected_amount,
                       ${tiebreak} AS tiebreak
                  FROM ${this.gap} g
-                WHERE g.lead_date >= $1::date - $2::int
+                WHERE g.lead_date >= $1::date - $2::int AND g.lead_date <= $1::date
                   AND ($3::int IS NULL OR g.milestone_value = $3::int)
                   AND ($4::date IS NULL OR (g.lead_date >= $4::date AND g.lead_date < $4::date + 7))),
              snapshot AS (

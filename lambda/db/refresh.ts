@@ -5,7 +5,7 @@
  */
 import type pg from "pg";
 import { blockedBy, describeOutcome } from "../core/refresh-plan.js";
-import { MIN_REFRESH_MS } from "../core/time-budget.js";
+import { capFor, cutByDeadline, MIN_REFRESH_MS } from "../core/time-budget.js";
 import type { RefreshOutcome, RefreshResult, RefreshStep } from "../core/types.js";
 import { errorCode, isConnectionError, SQLSTATE } from "../errors.js";
 import { quoteQualified } from "./names.js";
@@ -89,15 +89,13 @@ export async function refreshSteps(
       outcome = { kind: "out_of_time" };
       cut = true;
     } else {
+      const cap = capFor(available, context.statementTimeoutMs);
       ({ outcome, duration_ms } = await refreshStep(client, step, {
-        lockTimeoutMs: Math.min(context.lockTimeoutMs, available),
-        statementTimeoutMs: Math.min(context.statementTimeoutMs, available),
+        lockTimeoutMs: Math.min(context.lockTimeoutMs, cap.ms),
+        statementTimeoutMs: cap.ms,
       }));
       // Cancelled by a statement timeout the deadline imposed (not the configured cap): partial, not failed.
-      cut =
-        outcome.kind === "failed" &&
-        outcome.sqlstate === SQLSTATE.QUERY_CANCELED &&
-        available < context.statementTimeoutMs;
+      cut = cutByDeadline(outcome.kind === "failed" && outcome.sqlstate === SQLSTATE.QUERY_CANCELED, cap);
     }
     const result: RefreshResult = {
       name: step.name,

@@ -21,22 +21,38 @@ export interface SessionFacts {
   /** `server_version_num`, e.g. 170004. */
   readonly version: number;
   readonly role: string;
+  /**
+   * The session's own `statement_timeout` and `lock_timeout` before the job sets its own (ms, 0 = none):
+   * the role's, the database's or the server's setting. A stricter one is kept (`applyRoleTimeouts`).
+   */
+  readonly roleStatementTimeoutMs: number;
+  readonly roleLockTimeoutMs: number;
 }
 
-/** Session settings: the business day's time zone, a statement cap, and a name operators can find. */
+/**
+ * Session settings: the business day's time zone and a name operators can find. The timeouts are set by
+ * the first phase's cap (`setTimeouts`), once the role's own are known.
+ */
 export async function prepareSession(
   client: pg.ClientBase,
-  settings: { timeZone: string; statementTimeoutMs: number },
+  settings: { timeZone: string },
 ): Promise<SessionFacts> {
   try {
-    const { rows } = await client.query<{ version: number; role: string }>(
-      `SELECT set_config('TimeZone', $1, false), set_config('statement_timeout', $2, false),
+    const { rows } = await client.query<{ version: number; role: string; st: string; lt: string }>(
+      `SELECT set_config('TimeZone', $1, false),
               set_config('application_name', 'reconcile-cabinet-claims-14d', false),
-              current_setting('server_version_num')::int AS version, current_user::text AS role`,
-      [settings.timeZone, `${settings.statementTimeoutMs}ms`],
+              current_setting('server_version_num')::int AS version, current_user::text AS role,
+              (SELECT setting FROM pg_catalog.pg_settings WHERE name = 'statement_timeout') AS st,
+              (SELECT setting FROM pg_catalog.pg_settings WHERE name = 'lock_timeout') AS lt`,
+      [settings.timeZone],
     );
-    const facts = rows[0] as { version: number; role: string };
-    return { version: Number(facts.version), role: facts.role };
+    const facts = rows[0] as { version: number; role: string; st: string; lt: string };
+    return {
+      version: Number(facts.version),
+      role: facts.role,
+      roleStatementTimeoutMs: Number(facts.st),
+      roleLockTimeoutMs: Number(facts.lt),
+    };
   } catch (error) {
     if (errorCode(error) === SQLSTATE.INVALID_PARAMETER_VALUE) {
       throw new ConfigurationError(`time zone "${settings.timeZone}" is not known to PostgreSQL`, {
@@ -64,9 +80,31 @@ export async function takeRunLock(
   return rows[0] as { locked: boolean; today: string };
 }
 
-/** Caps the statements that follow (a phase's share of the time budget). */
-export async function capStatements(client: pg.ClientBase, ms: number): Promise<void> {
-  await client.query("SELECT set_config('statement_timeout', $1, false)", [`${ms}ms`]);
+/** Caps the statements that follow (a phase's share of the time budget) and their lock waits. */
+export async function setTimeouts(client: pg.ClientBase, statementMs: number, lockMs: number): Promise<void> {
+  await client.query(
+    "SELECT set_config('statement_timeout', $1, false), set_config('lock_timeout', $2, false)",
+    [`${statementMs}ms`, `${lockMs}ms`],
+  );
+}
+
+/**
+ * The relations other sessions hold locked against reading (ACCESS EXCLUSIVE: a plain REFRESH, DDL), in
+ * this database: asked after a read gave up waiting on a lock, so the error names what it waited for.
+ */
+export async function exclusiveLocks(
+  client: pg.ClientBase,
+): Promise<Array<{ relation: string; pid: number }>> {
+  const { rows } = await client.query<{ relation: string; pid: number }>(
+    `SELECT l.relation::regclass::text AS relation, l.pid
+       FROM pg_catalog.pg_locks l
+       JOIN pg_catalog.pg_class c ON c.oid = l.relation AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
+      WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.granted
+        AND l.pid <> pg_backend_pid()
+        AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+      ORDER BY 1 LIMIT 5`,
+  );
+  return rows;
 }
 
 /**

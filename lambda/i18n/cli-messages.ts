@@ -42,7 +42,7 @@ const en: CliMessages = {
   dryRun: "dry-run",
   onlyGaps: "only gaps",
   forceRefresh: "force refresh",
-  skipped: "another run holds the lock; nothing was done",
+  skipped: "another run holds the lock; nothing was done and no report was written (the last one stays)",
   phases: "phases",
   refresh: "refresh",
   notRun: "not run",
@@ -74,7 +74,8 @@ const es: CliMessages = {
   dryRun: "simulación",
   onlyGaps: "solo brechas",
   forceRefresh: "refresco forzado",
-  skipped: "otra ejecución tiene el bloqueo; no se hizo nada",
+  skipped:
+    "otra ejecución tiene el bloqueo; no se hizo nada y no se escribió ningún informe (queda el último)",
   phases: "fases",
   refresh: "refresco",
   notRun: "no ejecutado",

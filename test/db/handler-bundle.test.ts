@@ -65,7 +65,7 @@ describe("bundled handler (dist/handler/index.mjs as the stack builds it)", () =
 
   it("loads in a fresh node and runs end to end; error names survive minification", async () => {
     // Prepare
-    const events = [{ asOf: AS_OF, daysBack: 21, limit: 1000 }, { daysBack: -1 }];
+    const events = [{ asOf: AS_OF, daysBack: 21, limit: 1000, lockTimeoutMs: 5000 }, { daysBack: -1 }];
     const password = new URL(db().url).password;
     // Act
     const { stdout, stderr } = await run(process.execPath, ["--input-type=module", "-e", HARNESS], {
@@ -93,6 +93,13 @@ describe("bundled handler (dist/handler/index.mjs as the stack builds it)", () =
     expect(first.result.status).toBe("completed");
     expect(first.result.outputs).toEqual({});
     expect(first.result).not.toHaveProperty("rows");
+    // The event's lock_timeout for the reads, and the job's statement_timeout (the role sets none).
+    expect(first.result.timeouts).toEqual({
+      statement_timeout_ms: 120_000,
+      statement_timeout_from: "job",
+      lock_timeout_ms: 5000,
+      lock_timeout_from: "job",
+    });
     expect(first.result.metrics).toMatchObject({
       gaps_found: (truth as GroundTruth).windowRows.length,
       still_missing: (truth as GroundTruth).byVerdict.afterRefresh.STILL_MISSING ?? 0,
@@ -113,6 +120,40 @@ describe("bundled handler (dist/handler/index.mjs as the stack builds it)", () =
     // For the closing note: size of the artefact and time to import it in this fresh process.
     const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
     console.info(`bundle: index.mjs ${kib(bundle?.bytes ?? 0)}, import ${first.importMs.toFixed(0)} ms`);
+  });
+
+  it("a run that finds the lock taken returns skipped and its status, nothing else (§10.4)", async () => {
+    // Prepare: another run holds the lock.
+    const holder = await db().pool.connect();
+    try {
+      const { DEFAULT_LOCK_KEY } = await import("../../lambda/config.js");
+      await holder.query("SELECT pg_advisory_lock($1::bigint)", [DEFAULT_LOCK_KEY.toString()]);
+      // Act
+      const { stdout } = await run(process.execPath, ["--input-type=module", "-e", HARNESS], {
+        env: {
+          PATH: process.env.PATH,
+          BUNDLE_URL: pathToFileURL(outfile).href,
+          EVENTS: JSON.stringify([{ asOf: AS_OF }]),
+          DATABASE_URL: db().url,
+          DB_SSL_MODE: "disable",
+          AWS_REGION: "us-east-1",
+          POWERTOOLS_SERVICE_NAME: "reconcile-bundle-test",
+          POWERTOOLS_METRICS_NAMESPACE: "Test/Bundle",
+        },
+        timeout: 30_000,
+      });
+      // Assess
+      const [result] = stdout
+        .split("\n")
+        .filter((l) => l.startsWith("RESULT "))
+        .map((l) => JSON.parse(l.slice("RESULT ".length)));
+      expect(result.ok).toBe(true);
+      expect(result.result).toMatchObject({ status: "skipped", outputs: {} });
+      expect(result.result.metrics.processed).toBe(0);
+    } finally {
+      await holder.query("SELECT pg_advisory_unlock_all()");
+      holder.release();
+    }
   });
 
   it("is one file with its source map: pg, zod, the AWS SDK and the reconcile core inside, nothing loaded beside it", () => {

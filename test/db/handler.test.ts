@@ -569,9 +569,10 @@ describe("Lambda handler on PostgreSQL", () => {
       expect(emf).toMatchObject({ [METRIC.runSucceeded]: 0, status: "failed", error: "SourceDataError" });
     });
 
-    it("a read stuck behind another session's lock past statement_timeout: StatementTimeoutError", async () => {
-      // Prepare: another session holds the gap view's table; reads give up after 1 s (the configured cap,
-      // not the Lambda deadline: 60 s are left, so the run fails instead of ending partial).
+    it("a read stuck behind another session's lock, under a 1 s statement_timeout: LockWaitError naming the holder (§10.4)", async () => {
+      // Prepare: another session holds the gap view's table; reads are capped at 1 s (the configured cap,
+      // not the Lambda deadline: 60 s are left). The reads' lock_timeout is kept below that cap, so the
+      // wait ends as a lock wait (transient, "find who held it"), never as a statement timeout.
       const blocker = await db().pool.connect();
       let outcome: Invocation;
       try {
@@ -584,9 +585,10 @@ describe("Lambda handler on PostgreSQL", () => {
         blocker.release();
       }
       // Assess
-      expect(outcome.error?.name).toBe(ERROR_NAMES.statementTimeout);
+      expect(outcome.error?.name).toBe(ERROR_NAMES.lockWait);
+      expect(outcome.error?.message).toMatch(/toy\.gap_rows by pid \d+/);
       const emf = emfDocs(outcome.records).find((d) => METRIC.runSucceeded in d);
-      expect(emf).toMatchObject({ status: "failed", error: "StatementTimeoutError" });
+      expect(emf).toMatchObject({ status: "failed", error: "LockWaitError" });
     });
 
     it("a configured object that does not exist: ContractError naming it", async () => {

@@ -14,7 +14,7 @@ describe("configFromContext", () => {
       schedule: {
         expression: "cron(0 * * * ? *)",
         timeZone: "America/Lima",
-        input: { daysBack: 60, limit: 1000 },
+        input: { daysBack: 60, limit: 20_000 },
         enabled: true,
       },
       outputPrefix: "reports",

@@ -49,7 +49,7 @@ describe("schedule", () => {
     expect(schedule.State).toBe("ENABLED");
     expect(schedule.FlexibleTimeWindow).toEqual({ Mode: "OFF" });
     const input = JSON.parse(schedule.Target.Input);
-    expect(input).toEqual({ daysBack: 60, limit: 1000 });
+    expect(input).toEqual({ daysBack: 60, limit: 20_000 });
     // The job's own default stays 21 (contract); the stack's window reaches 46 days overdue.
     expect(parseRunParameters({}).daysBack).toBe(21);
     expect(coversCollectNow(agingReachDays(input.daysBack))).toBe(true);
@@ -300,6 +300,34 @@ describe("alarms", () => {
     });
   });
 
+  it("fires when a run's limit cut its window: GapsFound above Processed (metric math)", () => {
+    // Prepare
+    const alarm = resourcesOfType(template, "AWS::CloudWatch::Alarm")
+      .map(([, r]) => r.Properties as Alarm)
+      .find((a) => a.Metrics?.some((m: Props) => m.Expression === "gaps - processed")) as Alarm;
+    // Assess: both maxima of the hour, the same dimension as every job metric, breaching above 0.
+    expect(alarm).toBeDefined();
+    const stats = Object.fromEntries(
+      (alarm.Metrics as Props[])
+        .filter((m) => m.MetricStat)
+        .map((m) => [
+          m.Id,
+          { name: m.MetricStat.Metric.MetricName, stat: m.MetricStat.Stat, period: m.MetricStat.Period },
+        ]),
+    );
+    expect(stats).toEqual({
+      gaps: { name: METRIC.gapsFound, stat: "Maximum", period: 3600 },
+      processed: { name: METRIC.processed, stat: "Maximum", period: 3600 },
+    });
+    expect(alarm).toMatchObject({
+      Threshold: 0,
+      ComparisonOperator: "GreaterThanThreshold",
+      EvaluationPeriods: 1,
+      TreatMissingData: "notBreaching",
+    });
+    expect(alarm.AlarmDescription).toMatch(/GapsFound above Processed/);
+  });
+
   it("fires on any money 15+ days overdue (collect now), telling on-call what to open", () => {
     const alarm = alarmOn(METRIC.amountAtRisk15Plus);
     expect(metricOf(alarm)).toEqual(jobMetric("AmountAtRisk15Plus", "Maximum"));
@@ -321,7 +349,7 @@ describe("alarms", () => {
 
   it("notify the encrypted topic on alarm and on recovery", () => {
     const alarms = resourcesOfType(template, "AWS::CloudWatch::Alarm");
-    expect(alarms).toHaveLength(6);
+    expect(alarms).toHaveLength(7);
     for (const [, { Properties }] of alarms) {
       expect(Properties.AlarmActions).toEqual([{ Ref: ids.topic }]);
       expect(Properties.OKActions).toEqual([{ Ref: ids.topic }]);
@@ -579,8 +607,11 @@ describe("variants from context", { timeout: SYNTH_TIMEOUT_MS }, () => {
     t.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "ops@example.com" });
   });
 
+  /** The alarm's metric name, or for metric math its expression. */
   const metricNameOf = (alarm: Props): string =>
-    alarm.MetricName ?? alarm.Metrics?.[0]?.MetricStat?.Metric?.MetricName;
+    alarm.MetricName ??
+    alarm.Metrics?.[0]?.MetricStat?.Metric?.MetricName ??
+    alarm.Metrics?.find((m: Props) => m.Expression)?.Expression;
   const alarmsOf = (t: Template): Props[] => {
     const alarms = resourcesOfType(t, "AWS::CloudWatch::Alarm");
     return alarms.map(([, r]) => r.Properties);
@@ -600,7 +631,7 @@ describe("variants from context", { timeout: SYNTH_TIMEOUT_MS }, () => {
     // Assess: the window (60 days) would cover collect-now money, but no schedule runs it.
     expect(onlyResource(t, "AWS::Scheduler::Schedule").State).toBe("DISABLED");
     expect(alarmMetricsOf(t)).toEqual(
-      ["AmountStillMissing", "Errors", "RefreshFailures", "StillMissing"].sort(),
+      ["AmountStillMissing", "Errors", "RefreshFailures", "StillMissing", "gaps - processed"].sort(),
     );
     expect(onlyResource(t, "AWS::Lambda::Function").ReservedConcurrentExecutions).toBeUndefined();
   });
@@ -616,7 +647,14 @@ describe("variants from context", { timeout: SYNTH_TIMEOUT_MS }, () => {
     const { template: t, stack: s } = buildStack(context, { bundle: false });
     // Assess
     expect(alarmMetricsOf(t)).toEqual(
-      ["AmountStillMissing", "Errors", "RefreshFailures", "RunSucceeded", "StillMissing"].sort(),
+      [
+        "AmountStillMissing",
+        "Errors",
+        "RefreshFailures",
+        "RunSucceeded",
+        "StillMissing",
+        "gaps - processed",
+      ].sort(),
     );
     const warnings = warningsOf(s).filter((w) => w.includes(COLLECT_NOW_OFF_WARNING));
     expect(warnings).toHaveLength(1);

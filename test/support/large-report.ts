@@ -94,6 +94,12 @@ export async function writeLargeReport(path: string, rows: number, lang: Lang): 
   const report: Report = {
     ...head,
     status: "completed",
+    timeouts: {
+      statement_timeout_ms: 120_000,
+      statement_timeout_from: "job",
+      lock_timeout_ms: 30_000,
+      lock_timeout_from: "job",
+    },
     metrics: metrics.metrics(rows, [], 5, LARGE_DAYS_BACK),
     gap_status_counts: { CLAIM_NOT_GENERATED: rows },
     refreshed_views: [],

@@ -59,6 +59,12 @@ export function sampleReport(head: ReportHead, rows: number, over: Partial<Repor
   return {
     ...head,
     status: "completed",
+    timeouts: {
+      statement_timeout_ms: 120_000,
+      statement_timeout_from: "job",
+      lock_timeout_ms: 30_000,
+      lock_timeout_from: "job",
+    },
     metrics: {
       processed: rows,
       gaps_found: rows,

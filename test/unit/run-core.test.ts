@@ -5,7 +5,13 @@ import { MetricsAccumulator } from "../../lambda/core/metrics.js";
 import { failedUpstream, isRefreshable, upstreamDecision } from "../../lambda/core/refresh-plan.js";
 import { statusCounts } from "../../lambda/core/report-columns.js";
 import { RowDecider } from "../../lambda/core/row-decider.js";
-import { TimeBudget } from "../../lambda/core/time-budget.js";
+import {
+  applyRoleTimeouts,
+  capFor,
+  cutByDeadline,
+  lockMsWithin,
+  TimeBudget,
+} from "../../lambda/core/time-budget.js";
 import type { GapRow, RefreshResult, RefreshStep } from "../../lambda/core/types.js";
 import { warningText, windowWarning } from "../../lambda/core/warnings.js";
 
@@ -24,21 +30,51 @@ const step = (name: string, over: Partial<RefreshStep> = {}): RefreshStep => ({
 });
 
 describe("TimeBudget (clock injected)", () => {
-  it("caps statements at what is left, and says when the deadline binds", () => {
+  it("caps statements at what is left, and says when the deadline, not the cap, set the timeout", () => {
     let now = 1_000;
     const budget = new TimeBudget(11_000, () => now);
     expect(budget.remaining()).toBe(10_000);
-    expect(budget.statementMs(120_000)).toBe(10_000);
-    expect(budget.statementMs(3_000)).toBe(3_000);
-    expect(budget.binds(3_000)).toBe(false);
+    expect(budget.statementCap(120_000)).toEqual({ ms: 10_000, byDeadline: true });
+    expect(budget.statementCap(3_000)).toEqual({ ms: 3_000, byDeadline: false });
     now = 8_500;
-    expect(budget.binds(3_000)).toBe(true);
-    now = 12_000;
-    expect(budget.statementMs(3_000)).toBe(0);
+    expect(budget.statementCap(3_000)).toEqual({ ms: 2_500, byDeadline: true });
+  });
+
+  it("never computes a timeout of 0 (PostgreSQL's 'no limit'): a deadline passed leaves no phase to start", () => {
+    let now = 12_000;
+    const budget = new TimeBudget(11_000, () => now);
+    expect(budget.statementCap(3_000)).toBeNull();
+    now = 10_800; // 200 ms left: less than a phase needs
+    expect(budget.statementCap(3_000)).toBeNull();
+    expect(capFor(0, 3_000)).toEqual({ ms: 1, byDeadline: true });
+    expect(capFor(-50, 3_000).ms).toBe(1);
+  });
+
+  it("one rule for reads and refreshes: cancelled under the deadline's cap is partial, under the configured cap is not", () => {
+    expect(cutByDeadline(true, capFor(2_000, 120_000))).toBe(true);
+    expect(cutByDeadline(true, capFor(200_000, 120_000))).toBe(false);
+    expect(cutByDeadline(false, capFor(2_000, 120_000))).toBe(false);
+  });
+
+  it("keeps a role's stricter timeouts and says which applied; 0 on the role means none", () => {
+    expect(
+      applyRoleTimeouts({ statementMs: 120_000, lockMs: 30_000 }, { statementMs: 1_000, lockMs: 0 }),
+    ).toEqual({
+      statement_timeout_ms: 1_000,
+      statement_timeout_from: "role",
+      lock_timeout_ms: 30_000,
+      lock_timeout_from: "job",
+    });
+    expect(
+      applyRoleTimeouts({ statementMs: 120_000, lockMs: 30_000 }, { statementMs: 600_000, lockMs: 5_000 }),
+    ).toMatchObject({ statement_timeout_from: "job", lock_timeout_ms: 5_000, lock_timeout_from: "role" });
+    // A read's lock wait ends before its statement's timeout, so a lock wait is never called a timeout.
+    expect(lockMsWithin(30_000, 1_000)).toBe(900);
+    expect(lockMsWithin(30_000, 120_000)).toBe(30_000);
   });
 
   it("is unbounded without a deadline, and keeps back three times the reads for the re-verify", () => {
-    expect(new TimeBudget(undefined).statementMs(120_000)).toBe(120_000);
+    expect(new TimeBudget(undefined).statementCap(120_000)).toEqual({ ms: 120_000, byDeadline: false });
     expect(TimeBudget.reserveForReverify(100)).toBe(2_000);
     expect(TimeBudget.reserveForReverify(4_000)).toBe(12_000);
   });
