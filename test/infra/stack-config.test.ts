@@ -34,6 +34,24 @@ describe("configFromContext", () => {
     expect(config.alarmEmail).toBeUndefined();
   });
 
+  it("records claims only when asked: off by default, and then in the scheduled input with maxRecord", () => {
+    expect(from(base)).toMatchObject({
+      recordClaims: false,
+      schedule: { input: { daysBack: 60, limit: 20_000 } },
+    });
+    expect(from(base).schedule.input).not.toHaveProperty("recordClaims");
+    expect(from({ ...base, recordClaims: true }).schedule.input).toEqual({
+      daysBack: 60,
+      limit: 20_000,
+      recordClaims: true,
+      maxRecord: 1000,
+    });
+    expect(() => from({ ...base, recordClaims: "yes" })).toThrow(
+      'context "recordClaims": must be true or false',
+    );
+    expect(() => from({ ...base, maxRecord: -1 })).toThrow('context "maxRecord"');
+  });
+
   it("accepts command-line strings for numbers, booleans, lists and JSON", () => {
     const config = from({
       ...base,

@@ -385,9 +385,12 @@ describe("dashboard", () => {
       "AmountAtRisk15Plus",
       "RefreshFailures",
       "DurationMs",
+      "ClaimsRecorded",
+      "AmountRecorded",
     ]) {
       expect(body).toContain(metricLine(name));
     }
+    expect(body).toContain("Claims recorded in the claims ledger");
     expect(body).toContain("filter ispresent(RunSucceeded)");
     // The last-runs table shows GapsFound next to Processed: a run that `limit` cut has GapsFound > Processed.
     expect(body).toMatch(/fields @timestamp, run_id, status, error, GapsFound, Processed, /);
@@ -566,6 +569,24 @@ describe("example state machine", () => {
 });
 
 describe("variants from context", { timeout: SYNTH_TIMEOUT_MS }, () => {
+  it("recordClaims: the schedule records proven claims, at most maxRecord, in the ledger the function is told", () => {
+    const { template: t } = buildStack(
+      { recordClaims: "true", maxRecord: "250", claimsLedger: "canon.claims_ledger" },
+      { bundle: false },
+    );
+    const target = onlyResource(t, "AWS::Scheduler::Schedule").Target as { Input: string };
+    expect(JSON.parse(target.Input)).toEqual({
+      daysBack: 60,
+      limit: 20_000,
+      recordClaims: true,
+      maxRecord: 250,
+      claimsLedger: "canon.claims_ledger",
+    });
+    t.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ [ENV.claimsLedger]: "canon.claims_ledger" }) },
+    });
+  });
+
   it("imports a VPC, subnets and a security group by id, and a secret by ARN", () => {
     const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbC123";
     const { template: t } = buildStack(
