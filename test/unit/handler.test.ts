@@ -27,6 +27,9 @@ const report = (status: Report["status"], amount: string, reach = 46) =>
       amount_at_risk_15_plus: "35.00",
       aging_reach_days: reach,
       refresh_failures: 0,
+      claims_recorded: 4,
+      amount_recorded: "120.00",
+      gaps_after: 7,
       duration_ms: 1234,
     },
   }) as unknown as Report;
@@ -51,6 +54,8 @@ describe("handler without a database", () => {
     expect(values[METRIC.stillMissing]).toBe(3);
     expect(values[METRIC.durationMs]).toBe(1234);
     expect(values[METRIC.runSucceeded]).toBe(1);
+    expect(values[METRIC.claimsRecorded]).toBe(4);
+    expect(values[METRIC.amountRecorded]).toBe(120);
     expect(reportMetricValues(report("skipped", "0"))[METRIC.runSucceeded]).toBe(1);
     expect(reportMetricValues(report("partial", "35.00"))[METRIC.runSucceeded]).toBe(0);
   });
