@@ -167,6 +167,7 @@ describe("diagnose: first match wins, in the runbook's order", () => {
       diagnosis: "TRIPS_OUTSIDE_WINDOW",
       detail: "trips in window [2026-11-01, 2026-11-15): 4 < 5",
       brief: "4 < 5 trips",
+      facts: { code: "TRIPS_OUTSIDE_WINDOW", trips_in_window: 4 },
     });
   });
 
