@@ -298,7 +298,7 @@ const en: HtmlMessages = {
   },
   sameClaimAs: (ord) => `= #${ord}`,
   amountSource: { rule: "rule", gap_view: "gap view", milestone: "milestone" },
-  amountConflict: (amounts) => `rules pay ${amounts}`,
+  amountConflict: (amounts) => `rules: ${amounts}`,
   ledgerState: {
     recorded: "recorded",
     would_record: "would record",
@@ -522,7 +522,7 @@ const es: HtmlMessages = {
   },
   sameClaimAs: (ord) => `= #${ord}`,
   amountSource: { rule: "regla", gap_view: "vista de brechas", milestone: "por hito" },
-  amountConflict: (amounts) => `las reglas pagan ${amounts}`,
+  amountConflict: (amounts) => `reglas: ${amounts}`,
   ledgerState: {
     recorded: "registrado",
     would_record: "se registraría",
