@@ -116,6 +116,19 @@ export interface HtmlMessages {
   readonly refreshColumns: Readonly<
     Record<"step" | "view" | "stage" | "mode" | "why" | "outcome" | "duration", string>
   >;
+  /** A per-diagnosis heading's count: claims once each, and the rows when duplicates make them more. */
+  readonly claimsOfRows: (claims: string, rows: string) => string;
+  readonly stage: Readonly<Record<"upstream" | "dependent", string>>;
+  /** Why a refresh is plain, keyed by the plan's own words (`core/refresh-plan.ts`). */
+  readonly modeReason: Readonly<Record<string, string>>;
+  /** A refresh outcome's particulars; a database error's message and SQLSTATE stay as the server said them. */
+  readonly outcomeWords: {
+    readonly failed: (message: string, sqlstate: string | null) => string;
+    readonly skipped: (because: string) => string;
+    readonly out_of_time: string;
+    readonly not_permitted: (role: string, owner: string) => string;
+    readonly planned_not_permitted: (owner: string) => string;
+  };
   readonly refreshOutcome: Readonly<
     Record<"ok" | "failed" | "skipped" | "out_of_time" | "not_permitted" | "planned", string>
   >;
@@ -234,6 +247,20 @@ const en: HtmlMessages = {
     why: "Why this mode",
     outcome: "Outcome",
     duration: "Duration",
+  },
+  claimsOfRows: (claims, rows) => `${claims} claims (${rows} rows)`,
+  stage: { upstream: "upstream", dependent: "dependent" },
+  modeReason: {
+    "not populated": "not populated",
+    "no unique index on plain columns without WHERE": "no unique index on plain columns without WHERE",
+  },
+  outcomeWords: {
+    failed: (message, sqlstate) => (sqlstate ? `${message} (SQLSTATE ${sqlstate})` : message),
+    skipped: (because) => `${because} was not refreshed`,
+    out_of_time: "time budget exhausted",
+    not_permitted: (role, owner) =>
+      `role ${role} may not refresh it (it needs to own it, owner ${owner}, or hold MAINTAIN on PostgreSQL 17+)`,
+    planned_not_permitted: (owner) => `owner ${owner}`,
   },
   refreshOutcome: {
     ok: "ok",
@@ -456,6 +483,20 @@ const es: HtmlMessages = {
     why: "Por qué este modo",
     outcome: "Resultado",
     duration: "Duración",
+  },
+  claimsOfRows: (claims, rows) => `${claims} reclamos (${rows} filas)`,
+  stage: { upstream: "previa", dependent: "dependiente" },
+  modeReason: {
+    "not populated": "sin poblar",
+    "no unique index on plain columns without WHERE": "sin índice único sobre columnas simples y sin WHERE",
+  },
+  outcomeWords: {
+    failed: (message, sqlstate) => (sqlstate ? `${message} (SQLSTATE ${sqlstate})` : message),
+    skipped: (because) => `no se refrescó ${because}`,
+    out_of_time: "se agotó el tiempo disponible",
+    not_permitted: (role, owner) =>
+      `el rol ${role} no puede refrescarla (debe ser su dueño, ${owner}, o tener MAINTAIN en PostgreSQL 17+)`,
+    planned_not_permitted: (owner) => `dueño ${owner}`,
   },
   refreshOutcome: {
     ok: "ok",

@@ -306,7 +306,14 @@ function* groups(c: Context, collected: HtmlReportCollector): Generator<string> 
         html`<tr class="${(row.days_overdue ?? 0) >= COLLECT_NOW_DAYS ? "risk" : ""}"><td class="n">${row.ord}</td><td>${row.driver_id ?? ""}</td><td>${row.lead_date ?? ""}</td><td class="n">${row.milestone_value}</td>!${isDuplicate(row) ? html`<td class="n muted">${c.t.sameClaimAs(row.duplicate_of as number)}</td>` : html`<td class="n" data-amount="${row.amount}">${c.money(row.amount)}</td>`}<td>${row.due_date ?? ""}</td><td class="n">${row.days_overdue ?? ""}</td><td>${row.overdue_bucket ?? ""}</td><td>${rowDetail(row, c.lang, c.money)}</td></tr>`,
     );
     const k = t.columns;
-    yield html`<section class="group" id="group-${group.group}" data-group="${group.group}" data-count="${group.count}" data-value="${group.amount}"><h3><code>${group.group}</code> · ${c.t.claims(c.count(group.count))} · ${c.money(group.amount)}</h3><dl class="explain"><dt>${t.meaning}</dt><dd>${explained.meaning}</dd><dt>${t.action}</dt><dd>${explained.action}</dd></dl><div class="scroll!${shown.length >= LONG_GROUP_ROWS ? " long" : ""}"><table><thead><tr><th class="n">${k.ord}</th><th>${k.driver_id}</th><th>${k.lead_date}</th><th class="n">${k.milestone_value}</th><th class="n">${k.amount}</th><th>${k.due_date}</th><th class="n">${k.days_overdue}</th><th>${k.overdue_bucket}</th><th>${k.detail}</th></tr></thead><tbody>!${body}</tbody></table></div>!${more}</section>`;
+    // Claims once each (contract 10.5): the rows less the duplicates, when the page holds every row.
+    const claims =
+      collected.total === collected.rows.length ? listed.filter((r) => !isDuplicate(r)).length : null;
+    const counted =
+      claims === null || claims === group.count
+        ? c.t.claims(c.count(group.count))
+        : c.t.claimsOfRows(c.count(claims), c.count(group.count));
+    yield html`<section class="group" id="group-${group.group}" data-group="${group.group}" data-count="${group.count}" data-claims="${claims ?? ""}" data-value="${group.amount}"><h3><code>${group.group}</code> · ${counted} · ${c.money(group.amount)}</h3><dl class="explain"><dt>${t.meaning}</dt><dd>${explained.meaning}</dd><dt>${t.action}</dt><dd>${explained.action}</dd></dl><div class="scroll!${shown.length >= LONG_GROUP_ROWS ? " long" : ""}"><table><thead><tr><th class="n">${k.ord}</th><th>${k.driver_id}</th><th>${k.lead_date}</th><th class="n">${k.milestone_value}</th><th class="n">${k.amount}</th><th>${k.due_date}</th><th class="n">${k.days_overdue}</th><th>${k.overdue_bucket}</th><th>${k.detail}</th></tr></thead><tbody>!${body}</tbody></table></div>!${more}</section>`;
   }
   yield "</section>";
 }
@@ -456,6 +463,24 @@ function outcome(step: RefreshStep | undefined, result: RefreshResult | undefine
   return step && !step.permitted ? "not_permitted" : "planned";
 }
 
+const stageOf = (stage: RefreshStep["stage"] | undefined, t: HtmlMessages) => (stage ? t.stage[stage] : "");
+
+/** A refresh outcome's particulars in the page's language, from the typed outcome (never its English text). */
+function outcomeWords(outcome: RefreshResult["outcome"], t: HtmlMessages): string {
+  switch (outcome.kind) {
+    case "ok":
+      return "";
+    case "failed":
+      return t.outcomeWords.failed(outcome.message, outcome.sqlstate);
+    case "skipped":
+      return t.outcomeWords.skipped(outcome.because);
+    case "out_of_time":
+      return t.outcomeWords.out_of_time;
+    case "not_permitted":
+      return t.outcomeWords.not_permitted(outcome.role, outcome.owner);
+  }
+}
+
 function refresh(c: Context): string {
   const { report, t } = c;
   const results = new Map(report.refreshed_views.map((r) => [r.name, r]));
@@ -470,8 +495,12 @@ function refresh(c: Context): string {
     const kind = outcome(step, result);
     const failed = result ? isFailure(result.outcome) : kind === "not_permitted";
     // The outcome in the run's own words (a failure's message and SQLSTATE, who may not refresh it).
-    const words = result?.error ?? (kind === "not_permitted" && step ? `owner ${step.owner}` : "");
-    return html`<tr class="${failed ? "risk" : ""}" data-view="${name}" data-outcome="${kind}"><td class="n">${i + 1}</td><td><code>${name}</code></td><td>${result?.stage ?? step?.stage ?? ""}</td><td>${result?.mode ?? step?.mode ?? ""}</td><td>${step?.mode_reason ?? ""}</td><td><strong>${t.refreshOutcome[kind]}</strong>!${words ? html` <span>${words}</span>` : ""}</td><td class="n">${result ? `${result.duration_ms} ms` : ""}</td></tr>`;
+    const words = result
+      ? outcomeWords(result.outcome, t)
+      : kind === "not_permitted" && step
+        ? t.outcomeWords.planned_not_permitted(step.owner)
+        : "";
+    return html`<tr class="${failed ? "risk" : ""}" data-view="${name}" data-outcome="${kind}"><td class="n">${i + 1}</td><td><code>${name}</code></td><td>${stageOf(result?.stage ?? step?.stage, t)}</td><td>${result?.mode ?? step?.mode ?? ""}</td><td>${step?.mode_reason ? (t.modeReason[step.mode_reason] ?? step.mode_reason) : ""}</td><td><strong>${t.refreshOutcome[kind]}</strong>!${words ? html` <span>${words}</span>` : ""}</td><td class="n">${result ? `${result.duration_ms} ms` : ""}</td></tr>`;
   });
   const notRun = report.refresh_skipped
     ? html`<p class="banner">${t.refreshNotRun}: <code>${report.refresh_skipped}</code></p>`

@@ -44,7 +44,14 @@ interface Shape {
   /** The detail heading's left and right edges against the box's. */
   detail: { left: number; right: number; width: number; boxRight: number } | null;
   /** Per diagnosis: its total and count, and the amounts and rows listed. */
-  groups: Array<{ group: string; value: string; count: number; listed: string[]; rows: number }>;
+  groups: Array<{
+    group: string;
+    value: string;
+    count: number;
+    claims: number;
+    listed: string[];
+    rows: number;
+  }>;
   /** The detail texts of every table (row table, then groups). */
   details: string[];
 }
@@ -75,6 +82,7 @@ function shapeOf(page: Page): Promise<Shape> {
         group: g.getAttribute("data-group"),
         value: g.getAttribute("data-value"),
         count: Number(g.getAttribute("data-count")),
+        claims: Number(g.getAttribute("data-claims")),
         listed: [...g.querySelectorAll("td[data-amount]")].map((td) => td.getAttribute("data-amount")),
         rows: g.querySelectorAll("tbody tr").length,
       })),
@@ -229,6 +237,9 @@ describe.skipIf(!CHROMIUM)("the HTML page holds on every profile, at 1366 and 19
         for (const detail of worded) expect(detail, r.name).not.toMatch(ENGLISH);
         const body = (await page.textContent("main")) ?? "";
         for (const row of r.json.rows) if (row.detail) expect(body, r.name).not.toContain(row.detail);
+        // The refresh plan's words too (its codes and the database's own messages stay as they are).
+        const refresh = (await page.textContent("#refresh")) ?? "";
+        expect(refresh, r.name).not.toMatch(/no unique index|upstream|dependent|not permitted/);
         // The JSON still says it in English.
         expect(
           r.json.rows.some((row) => row.detail !== null && ENGLISH.test(row.detail)),
@@ -254,6 +265,8 @@ describe.skipIf(!CHROMIUM)("the HTML page holds on every profile, at 1366 and 19
           expect(g.rows, `${r.name} ${g.group}`).toBe(g.count);
           const listed = g.listed.reduce((sum, a) => sum.plus(a), new Big(0)).toFixed(2);
           expect(listed, `${r.name} ${g.group}`).toBe(g.value);
+          // The heading counts claims once each: the rows listed with an amount.
+          expect(g.claims, `${r.name} ${g.group}`).toBe(g.listed.length);
           duplicatesListed += g.rows - g.listed.length;
         }
       } finally {
