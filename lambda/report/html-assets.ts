@@ -25,7 +25,7 @@ export const STYLE = `
 :root{--ink:#1b1f24;--muted:#57606a;--line:#d0d7de;--bg:#fff;--soft:#f6f8fa;--risk:#b42318;--warn:#fff4e5;--warnline:#f79009;--ok:#067647;--bar:#2f6fb0;--bar2:#b42318}
 *{box-sizing:border-box}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:var(--ink);background:var(--bg)}
-header,main,footer{max-width:1600px;margin:0 auto;padding:0 16px}
+header,main,footer{max-width:1920px;margin:0 auto;padding:0 16px}
 header{padding-top:16px}
 h1{font-size:22px;margin:0 0 4px}
 h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}
@@ -44,6 +44,7 @@ h3{font-size:15px;margin:18px 0 6px}
 .card.ok .value{color:var(--ok)}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:16px}
 figure{margin:0}
+figure svg{max-width:760px}
 figcaption{font-weight:600;margin-bottom:4px}
 svg text{font:12px system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;fill:var(--ink)}
 table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
@@ -78,6 +79,7 @@ ${numericCells}{text-align:right}
 col.c-ord{width:3.5em}col.c-driver_id{width:11.5em}col.c-lead_date{width:7.5em}col.c-milestone_value{width:6.5em}
 col.c-amount{width:6.5em}col.c-verdict{width:8.5em}col.c-reason{width:11em}col.c-days_overdue{width:5.5em}
 col.c-overdue_bucket{width:5em}col.c-claim_status{width:8.5em}col.c-duplicate_of{width:4.5em}col.c-ledger{width:8.5em}
+@media (min-width:1700px){col.c-driver_id{width:22em}col.c-verdict{width:10.5em}col.c-reason{width:16em}col.c-overdue_bucket{width:6em}col.c-claim_status{width:14em}col.c-ledger{width:11em}}
 dl.params{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px}
 dl.params dt{color:var(--muted)}
 dl.params dd{margin:0}
