@@ -212,7 +212,8 @@ const en: HtmlMessages = {
   moreRows: (shown, total) =>
     `Showing the ${shown} most overdue of ${total}; filter the full table below for the rest.`,
   allRows: "Every analysed row",
-  allRowsIntro: "Click a column heading to sort; type or choose to filter.",
+  allRowsIntro:
+    'Click a column heading to sort; type or choose to filter. Money is shown once per claim: a lead uploaded twice shows — and its column "Same as #" names the row with the amount.',
   rowsCapped: (shown, total) =>
     `This page lists the first ${shown} of ${total} rows (a browser stays usable up to there); the CSV and JSON hold all of them.`,
   filter: "Filter",
@@ -447,7 +448,8 @@ const es: HtmlMessages = {
   moreRows: (shown, total) =>
     `Se muestran los ${shown} más atrasados de ${total}; filtre la tabla completa de abajo para ver el resto.`,
   allRows: "Todas las filas analizadas",
-  allRowsIntro: "Haga clic en un encabezado para ordenar; escriba o elija para filtrar.",
+  allRowsIntro:
+    'Haga clic en un encabezado para ordenar; escriba o elija para filtrar. El dinero se muestra una vez por reclamo: un lead cargado dos veces muestra — y su columna "Igual a #" indica la fila con el monto.',
   rowsCapped: (shown, total) =>
     `Esta página lista las primeras ${shown} de ${total} filas (hasta ahí un navegador sigue usable); el CSV y el JSON las tienen todas.`,
   filter: "Filtrar",
