@@ -7,10 +7,13 @@ import { type Price, priceOf } from "./amounts.js";
 import { addDays, isInsideWindow, WINDOW_DAYS } from "./dates.js";
 import type {
   Classification,
+  DataDetailFacts,
+  DetailFacts,
   Diagnosis,
   DiagnosisFacts,
   GapRow,
   InvalidReason,
+  LookDetailFacts,
   LookFacts,
   ReportRow,
   Verdict,
@@ -20,6 +23,8 @@ export interface Look {
   readonly classification: Classification;
   readonly invalid_reason: InvalidReason | null;
   readonly detail: string | null;
+  /** What `detail` says, as values (null when there is no detail). */
+  readonly facts: LookDetailFacts | null;
 }
 
 function windowText(leadDate: string): string {
@@ -39,16 +44,27 @@ const unruled = (row: GapRow): PriceLook => priceOf(row, { rule_amounts: [] });
  */
 export function look(row: GapRow, facts: LookFacts, price: PriceLook = unruled(row)): Look {
   if (row.driver_id === null || row.driver_id === "") {
-    return { classification: "INVALID", invalid_reason: "NO_DRIVER", detail: "gap row has no driver_id" };
+    return {
+      classification: "INVALID",
+      invalid_reason: "NO_DRIVER",
+      detail: "gap row has no driver_id",
+      facts: { code: "NO_DRIVER" },
+    };
   }
   if (row.lead_date === null) {
-    return { classification: "INVALID", invalid_reason: "NO_LEAD_DATE", detail: "gap row has no lead_date" };
+    return {
+      classification: "INVALID",
+      invalid_reason: "NO_LEAD_DATE",
+      detail: "gap row has no lead_date",
+      facts: { code: "NO_LEAD_DATE" },
+    };
   }
   if (price.amount_source === null) {
     return {
       classification: "INVALID",
       invalid_reason: "UNKNOWN_MILESTONE",
       detail: `milestone ${row.milestone_value ?? "NULL"} is not 1, 5 or 25 and no rule or gap view amount prices it`,
+      facts: { code: "UNKNOWN_MILESTONE" },
     };
   }
   if (price.zero_rule) {
@@ -56,15 +72,18 @@ export function look(row: GapRow, facts: LookFacts, price: PriceLook = unruled(r
       classification: "INVALID",
       invalid_reason: "ZERO_AMOUNT_RULE",
       detail: `partner rule in force for M${row.milestone_value} at lead_date ${row.lead_date} pays ${price.amount}`,
+      facts: { code: "ZERO_AMOUNT_RULE", amount: price.amount },
     };
   }
-  if (facts.claim_exists) return { classification: "ALREADY_EXISTS", invalid_reason: null, detail: null };
+  if (facts.claim_exists)
+    return { classification: "ALREADY_EXISTS", invalid_reason: null, detail: null, facts: null };
   if (facts.achieved_flag !== true || facts.achieved_date === null) {
     const seen = facts.achieved_flag === null ? "no row" : "achieved_flag false";
     return {
       classification: "INVALID",
       invalid_reason: "NOT_ACHIEVED",
       detail: `canonical achieved view: ${seen} for M${row.milestone_value}`,
+      facts: { code: "NOT_ACHIEVED", achieved_flag: facts.achieved_flag === null ? null : false },
     };
   }
   if (!isInsideWindow(row.lead_date, facts.achieved_date)) {
@@ -72,9 +91,10 @@ export function look(row: GapRow, facts: LookFacts, price: PriceLook = unruled(r
       classification: "INVALID",
       invalid_reason: "ACHIEVED_OUTSIDE_WINDOW",
       detail: `achieved ${facts.achieved_date}, window ${windowText(row.lead_date)}`,
+      facts: { code: "ACHIEVED_OUTSIDE_WINDOW", achieved_date: facts.achieved_date },
     };
   }
-  return { classification: "SHOULD_EXIST", invalid_reason: null, detail: null };
+  return { classification: "SHOULD_EXIST", invalid_reason: null, detail: null, facts: null };
 }
 
 /** A diagnosis of the data as it is, with the few figures that prove it (`brief`) and a sentence (`detail`). */
@@ -82,6 +102,8 @@ export interface Diagnosed {
   readonly diagnosis: Exclude<Diagnosis, "REFRESH_FAILED">;
   readonly detail: string;
   readonly brief: string;
+  /** What `detail` says, as values. */
+  readonly facts: DataDetailFacts;
 }
 
 /**
@@ -96,6 +118,7 @@ export function diagnose(row: GapRow & { lead_date: string }, facts: DiagnosisFa
       diagnosis: "CLAIM_ON_OTHER_LEAD_DATE",
       detail: `claim exists under lead_date ${facts.other_lead_date}, gap row has ${row.lead_date}`,
       brief: facts.other_lead_date,
+      facts: { code: "CLAIM_ON_OTHER_LEAD_DATE", other_lead_date: facts.other_lead_date },
     };
   }
   if (facts.payment_calc_rows === 0) {
@@ -103,6 +126,7 @@ export function diagnose(row: GapRow & { lead_date: string }, facts: DiagnosisFa
       diagnosis: "NO_PAYMENT_CALCULATION",
       detail: `no cabinet/partner payment calculation for M${row.milestone_value} at lead_date ${row.lead_date}`,
       brief: `none at ${row.lead_date}`,
+      facts: { code: "NO_PAYMENT_CALCULATION" },
     };
   }
   const achieved = facts.payment_calc_achieved_date;
@@ -114,6 +138,11 @@ export function diagnose(row: GapRow & { lead_date: string }, facts: DiagnosisFa
           ? `payment calculation: M${row.milestone_value} not achieved; trips in window ${facts.trips_in_window}`
           : `payment calculation achieved ${achieved}, window ${window}`,
       brief: achieved === null ? "not achieved" : `achieved ${achieved}`,
+      facts: {
+        code: "PAYMENT_CALCULATION_NOT_ACHIEVED",
+        achieved_date: achieved,
+        trips_in_window: facts.trips_in_window,
+      },
     };
   }
   if (facts.trips_in_window < (row.milestone_value ?? 0)) {
@@ -121,12 +150,14 @@ export function diagnose(row: GapRow & { lead_date: string }, facts: DiagnosisFa
       diagnosis: "TRIPS_OUTSIDE_WINDOW",
       detail: `trips in window ${window}: ${facts.trips_in_window} < ${row.milestone_value}`,
       brief: `${facts.trips_in_window} < ${row.milestone_value} trips`,
+      facts: { code: "TRIPS_OUTSIDE_WINDOW", trips_in_window: facts.trips_in_window },
     };
   }
   return {
     diagnosis: "CLAIMS_VIEW_MISSING",
     detail: `achieved ${achieved}, trips in window ${facts.trips_in_window}, claims view has no row`,
     brief: `achieved ${achieved}`,
+    facts: { code: "CLAIMS_VIEW_MISSING", achieved_date: achieved, trips_in_window: facts.trips_in_window },
   };
 }
 
@@ -134,7 +165,7 @@ export function diagnose(row: GapRow & { lead_date: string }, facts: DiagnosisFa
 export type Decision = Pick<
   ReportRow,
   "classification" | "verdict" | "invalid_reason" | "diagnosis" | "detail" | "reclassified"
->;
+> & { readonly detail_facts: DetailFacts | null };
 
 export interface DecideContext {
   readonly dryRun: boolean;
@@ -190,22 +221,33 @@ function finalVerdict(
   second: Look,
   facts: DiagnosisFacts,
   context: DecideContext,
-): Pick<Decision, "verdict" | "invalid_reason" | "diagnosis" | "detail"> {
+): Pick<Decision, "verdict" | "invalid_reason" | "diagnosis" | "detail" | "detail_facts"> {
   if (second.classification === "INVALID") {
     return {
       verdict: "INVALID",
       invalid_reason: second.invalid_reason,
       diagnosis: null,
       detail: second.detail,
+      detail_facts: second.facts,
     };
   }
   if (second.classification === "ALREADY_EXISTS") {
     // The claim is there now: either it was before the refresh, or the refresh produced it.
     if (first.classification === "ALREADY_EXISTS") {
-      return { verdict: "ALREADY_EXISTS", invalid_reason: null, diagnosis: null, detail: null };
+      return {
+        verdict: "ALREADY_EXISTS",
+        invalid_reason: null,
+        diagnosis: null,
+        detail: null,
+        detail_facts: null,
+      };
     }
-    const detail = first.classification === "INVALID" ? `before refresh: ${first.detail}` : null;
-    return { verdict: "RESOLVED", invalid_reason: null, diagnosis: null, detail };
+    const invalidBefore = first.classification === "INVALID" ? first.facts : null;
+    const detail = invalidBefore ? `before refresh: ${first.detail}` : null;
+    const detail_facts: DetailFacts | null = invalidBefore
+      ? { code: "RESOLVED", before: invalidBefore }
+      : null;
+    return { verdict: "RESOLVED", invalid_reason: null, diagnosis: null, detail, detail_facts };
   }
   // The diagnosis of the data as it is, on every path: a dry run, an empty plan, a failed refresh (§9.1).
   const found = diagnose(row as GapRow & { lead_date: string }, facts);
@@ -215,6 +257,7 @@ function finalVerdict(
       invalid_reason: null,
       diagnosis: found.diagnosis,
       detail: found.detail,
+      detail_facts: found.facts,
     };
   }
   const failed = context.failedRefresh;
@@ -224,9 +267,16 @@ function finalVerdict(
       invalid_reason: null,
       diagnosis: "REFRESH_FAILED",
       detail: `refresh of ${failed.name} failed: ${failed.error}; on the data as it is: ${found.diagnosis} (${found.brief})`,
+      detail_facts: { code: "REFRESH_FAILED", view: failed.name, data: found.facts },
     };
   }
-  return { verdict: "STILL_MISSING", invalid_reason: null, diagnosis: found.diagnosis, detail: found.detail };
+  return {
+    verdict: "STILL_MISSING",
+    invalid_reason: null,
+    diagnosis: found.diagnosis,
+    detail: found.detail,
+    detail_facts: found.facts,
+  };
 }
 
 /**

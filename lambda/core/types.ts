@@ -87,6 +87,43 @@ export interface GapRow {
   readonly expected_amount?: string | null;
 }
 
+/**
+ * The figures a row's `detail` states, as a value tagged with the code it explains, so that a page can word
+ * the detail in its own language (the English `detail` stays what the log and the JSON say). `REFRESH_FAILED`
+ * carries the failed view and the diagnosis of the data as it is; `RESOLVED` what the first look found.
+ */
+export type DetailFacts =
+  | { readonly code: "NO_DRIVER" | "NO_LEAD_DATE" | "UNKNOWN_MILESTONE" }
+  | { readonly code: "ZERO_AMOUNT_RULE"; readonly amount: string }
+  | { readonly code: "NO_PAYMENT_CALCULATION" }
+  | { readonly code: "NOT_ACHIEVED"; readonly achieved_flag: false | null }
+  | { readonly code: "ACHIEVED_OUTSIDE_WINDOW"; readonly achieved_date: string }
+  | { readonly code: "CLAIM_ON_OTHER_LEAD_DATE"; readonly other_lead_date: string }
+  | {
+      readonly code: "PAYMENT_CALCULATION_NOT_ACHIEVED";
+      readonly achieved_date: string | null;
+      readonly trips_in_window: number;
+    }
+  | { readonly code: "TRIPS_OUTSIDE_WINDOW"; readonly trips_in_window: number }
+  | { readonly code: "CLAIMS_VIEW_MISSING"; readonly achieved_date: string; readonly trips_in_window: number }
+  | { readonly code: "REFRESH_FAILED"; readonly view: string; readonly data: DataDetailFacts }
+  | { readonly code: "RESOLVED"; readonly before: LookDetailFacts };
+/** The facts of a first or second look that found the row invalid. */
+export type LookDetailFacts = Extract<
+  DetailFacts,
+  {
+    code:
+      | "NO_DRIVER"
+      | "NO_LEAD_DATE"
+      | "UNKNOWN_MILESTONE"
+      | "ZERO_AMOUNT_RULE"
+      | "NOT_ACHIEVED"
+      | "ACHIEVED_OUTSIDE_WINDOW";
+  }
+>;
+/** The facts of a diagnosis of the data as it is. */
+export type DataDetailFacts = Exclude<DetailFacts, LookDetailFacts | { code: "REFRESH_FAILED" | "RESOLVED" }>;
+
 /** What the canonical sources say about one row at one moment (before or after the refresh). */
 export interface LookFacts {
   /** `achieved_flag` of the canonical achieved view; null when it has no row for (driver, milestone). */
@@ -222,6 +259,8 @@ export interface ReportRow extends GapRow, Aging {
   readonly invalid_reason: InvalidReason | null;
   readonly diagnosis: Diagnosis | null;
   readonly detail: string | null;
+  /** What `detail` says, as values (absent in rows of older libraries). */
+  readonly detail_facts?: DetailFacts | null;
   readonly reclassified: boolean;
   /**
    * Amount at stake (decimal string): the partner rule's in force (the highest when rules disagree), else the

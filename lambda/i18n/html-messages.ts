@@ -17,6 +17,59 @@ export interface Explained {
 /** The group a row at risk is listed under: its diagnosis, or `WOULD_REFRESH` in a dry run without one. */
 export type ActionGroup = Diagnosis | "WOULD_REFRESH";
 
+/**
+ * Invalid reasons the page words, those of contract revision 3 (10.1, 10.4) included: the page reads reports
+ * of libraries with and without them.
+ */
+export type PageInvalidReason = InvalidReason | "ZERO_AMOUNT_RULE" | "UNKNOWN_MILESTONE";
+
+/** The claims ledger's vocabulary (contract 10.2), as the report carries it. */
+export type LedgerState = "recorded" | "would_record" | "present" | "not_recorded";
+export type LedgerWhy =
+  | "NOT_PROVEN"
+  | "NO_PERSON_KEY"
+  | "NO_RULE_AMOUNT"
+  | "AMOUNT_CONFLICT"
+  | "MISSING_VALUE"
+  | "OVER_MAX_RECORD"
+  | "NOT_PERMITTED"
+  | "WRITE_FAILED";
+export type LedgerOutcome =
+  | "recorded"
+  | "would_record"
+  | "nothing_to_record"
+  | "not_permitted"
+  | "over_max_record"
+  | "write_failed";
+export type AmountSource = "rule" | "gap_view" | "milestone";
+
+/**
+ * A row's detail in the page's language, from its typed facts (`detail_facts`) and its own fields. `window`
+ * is the claim's window as the job writes it, `[lead date, lead date + 14)`.
+ */
+export interface DetailWords {
+  readonly NO_DRIVER: string;
+  readonly NO_LEAD_DATE: string;
+  readonly NOT_ACHIEVED: (milestone: number, flag: false | null) => string;
+  readonly ACHIEVED_OUTSIDE_WINDOW: (achieved: string, window: string) => string;
+  readonly CLAIM_ON_OTHER_LEAD_DATE: (other: string, lead: string) => string;
+  readonly NO_PAYMENT_CALCULATION: (milestone: number, lead: string) => string;
+  readonly PAYMENT_CALCULATION_NOT_ACHIEVED: (
+    milestone: number,
+    achieved: string | null,
+    trips: number,
+    window: string,
+  ) => string;
+  readonly TRIPS_OUTSIDE_WINDOW: (trips: number, milestone: number, window: string) => string;
+  readonly CLAIMS_VIEW_MISSING: (achieved: string, trips: number) => string;
+  /** `data`: the diagnosis of the data as it is, already worded. */
+  readonly REFRESH_FAILED: (view: string, data: string) => string;
+  /** `before`: what the first look found, already worded. */
+  readonly RESOLVED: (before: string) => string;
+  readonly ZERO_AMOUNT_RULE: (milestone: number, lead: string, amount: string) => string;
+  readonly UNKNOWN_MILESTONE: (milestone: string) => string;
+}
+
 export interface HtmlMessages {
   readonly title: string;
   readonly asOf: string;
@@ -63,6 +116,19 @@ export interface HtmlMessages {
   readonly refreshColumns: Readonly<
     Record<"step" | "view" | "stage" | "mode" | "why" | "outcome" | "duration", string>
   >;
+  /** A per-diagnosis heading's count: claims once each, and the rows when duplicates make them more. */
+  readonly claimsOfRows: (claims: string, rows: string) => string;
+  readonly stage: Readonly<Record<"upstream" | "dependent", string>>;
+  /** Why a refresh is plain, keyed by the plan's own words (`core/refresh-plan.ts`). */
+  readonly modeReason: Readonly<Record<string, string>>;
+  /** A refresh outcome's particulars; a database error's message and SQLSTATE stay as the server said them. */
+  readonly outcomeWords: {
+    readonly failed: (message: string, sqlstate: string | null) => string;
+    readonly skipped: (because: string) => string;
+    readonly out_of_time: string;
+    readonly not_permitted: (role: string, owner: string) => string;
+    readonly planned_not_permitted: (owner: string) => string;
+  };
   readonly refreshOutcome: Readonly<
     Record<"ok" | "failed" | "skipped" | "out_of_time" | "not_permitted" | "planned", string>
   >;
@@ -72,7 +138,26 @@ export interface HtmlMessages {
   readonly phases: string;
   readonly verdicts: string;
   readonly verdict: Readonly<Record<Verdict, string>>;
-  readonly invalidReason: Readonly<Record<InvalidReason, string>>;
+  readonly invalidReason: Readonly<Record<PageInvalidReason, string>>;
+  readonly detail: DetailWords;
+  /** A short name per diagnosis: the detail of a row whose facts the report lacks (an older library). */
+  readonly groupShort: Readonly<Record<ActionGroup, string>>;
+  /** A duplicate row's amount cell: the claim's money is on the row it repeats. */
+  readonly sameClaimAs: (ord: number) => string;
+  readonly amountSource: Readonly<Record<AmountSource, string>>;
+  readonly amountConflict: (amounts: string) => string;
+  readonly ledgerState: Readonly<Record<LedgerState, string>>;
+  readonly ledgerWhy: Readonly<Record<LedgerWhy, string>>;
+  readonly ledger: {
+    readonly title: string;
+    readonly outcome: Readonly<Record<LedgerOutcome, string>>;
+    readonly recorded: string;
+    readonly wouldRecord: string;
+    readonly gapsBeforeAfter: string;
+    readonly gapsNote: (before: string, after: string | null) => string;
+    readonly toRecord: (n: string, max: string) => string;
+    readonly table: string;
+  };
   readonly group: Readonly<Record<ActionGroup, Explained>>;
   readonly bucket: Readonly<Record<OverdueBucket, string>>;
   readonly footer: string;
@@ -91,6 +176,7 @@ export type RowColumn =
   | "overdue_bucket"
   | "claim_status"
   | "duplicate_of"
+  | "ledger"
   | "detail";
 
 const en: HtmlMessages = {
@@ -126,7 +212,8 @@ const en: HtmlMessages = {
   moreRows: (shown, total) =>
     `Showing the ${shown} most overdue of ${total}; filter the full table below for the rest.`,
   allRows: "Every analysed row",
-  allRowsIntro: "Click a column heading to sort; type or choose to filter.",
+  allRowsIntro:
+    'Click a column heading to sort; type or choose to filter. Money is shown once per claim: a lead uploaded twice shows — and its column "Same as #" names the row with the amount.',
   rowsCapped: (shown, total) =>
     `This page lists the first ${shown} of ${total} rows (a browser stays usable up to there); the CSV and JSON hold all of them.`,
   filter: "Filter",
@@ -146,7 +233,8 @@ const en: HtmlMessages = {
     days_overdue: "Days overdue",
     overdue_bucket: "Bucket",
     claim_status: "claim_status",
-    duplicate_of: "Same claim as #",
+    duplicate_of: "Same as #",
+    ledger: "Claims ledger",
     detail: "Detail",
   },
   refresh: "Refresh: plan and results",
@@ -160,6 +248,20 @@ const en: HtmlMessages = {
     why: "Why this mode",
     outcome: "Outcome",
     duration: "Duration",
+  },
+  claimsOfRows: (claims, rows) => `${claims} claims (${rows} rows)`,
+  stage: { upstream: "upstream", dependent: "dependent" },
+  modeReason: {
+    "not populated": "not populated",
+    "no unique index on plain columns without WHERE": "no unique index on plain columns without WHERE",
+  },
+  outcomeWords: {
+    failed: (message, sqlstate) => (sqlstate ? `${message} (SQLSTATE ${sqlstate})` : message),
+    skipped: (because) => `${because} was not refreshed`,
+    out_of_time: "time budget exhausted",
+    not_permitted: (role, owner) =>
+      `role ${role} may not refresh it (it needs to own it, owner ${owner}, or hold MAINTAIN on PostgreSQL 17+)`,
+    planned_not_permitted: (owner) => `owner ${owner}`,
   },
   refreshOutcome: {
     ok: "ok",
@@ -184,10 +286,80 @@ const en: HtmlMessages = {
   invalidReason: {
     NO_DRIVER: "no driver linked to the lead",
     NO_LEAD_DATE: "the lead has no date",
-    UNKNOWN_MILESTONE: "the milestone is not 1, 5 or 25 and nothing prices it",
-    ZERO_AMOUNT_RULE: "the partner rule in force pays 0: nothing is owed",
     NOT_ACHIEVED: "the milestone was not achieved",
     ACHIEVED_OUTSIDE_WINDOW: "achieved, but outside the 14-day window",
+    ZERO_AMOUNT_RULE: "the partner rule in force pays S/ 0.00: nothing is owed",
+    UNKNOWN_MILESTONE: "the milestone is unknown (not 1, 5 or 25) and the row has no amount",
+  },
+  detail: {
+    NO_DRIVER: "the gap row has no driver_id",
+    NO_LEAD_DATE: "the gap row has no lead_date",
+    NOT_ACHIEVED: (m, flag) =>
+      flag === null
+        ? `the canonical achieved view has no row for M${m}`
+        : `the canonical achieved view says M${m} was not achieved`,
+    ACHIEVED_OUTSIDE_WINDOW: (achieved, window) => `achieved ${achieved}, outside the window ${window}`,
+    CLAIM_ON_OTHER_LEAD_DATE: (other, lead) =>
+      `the claim exists under lead date ${other}; this row has ${lead}`,
+    NO_PAYMENT_CALCULATION: (m, lead) =>
+      `no cabinet/partner payment calculation for M${m} at lead date ${lead}`,
+    PAYMENT_CALCULATION_NOT_ACHIEVED: (m, achieved, trips, window) =>
+      achieved === null
+        ? `the payment calculation does not count M${m} as achieved; ${trips} trips in the window`
+        : `the payment calculation counts it achieved ${achieved}, outside the window ${window}`,
+    TRIPS_OUTSIDE_WINDOW: (trips, m, window) => `${trips} trips in the window ${window}, fewer than ${m}`,
+    CLAIMS_VIEW_MISSING: (achieved, trips) =>
+      `achieved ${achieved}, ${trips} trips in the window; the claims view has no row`,
+    REFRESH_FAILED: (view, data) => `refresh of ${view} failed (see Refresh); the data as it is: ${data}`,
+    RESOLVED: (before) => `before the refresh: ${before}`,
+    ZERO_AMOUNT_RULE: (m, lead, amount) => `the rule in force for M${m} at lead date ${lead} pays ${amount}`,
+    UNKNOWN_MILESTONE: (m) => `milestone ${m} is not 1, 5 or 25 and the gap view gives no amount`,
+  },
+  groupShort: {
+    REFRESH_FAILED: "a refresh this claim depends on failed",
+    CLAIM_ON_OTHER_LEAD_DATE: "the claim exists under another lead date",
+    NO_PAYMENT_CALCULATION: "no payment calculation for this lead date",
+    PAYMENT_CALCULATION_NOT_ACHIEVED: "the payment calculation does not count it achieved in the window",
+    TRIPS_OUTSIDE_WINDOW: "too few trips inside the window",
+    CLAIMS_VIEW_MISSING: "every source agrees; the claims view lacks it",
+    WOULD_REFRESH: "a refresh could make it appear",
+  },
+  sameClaimAs: (ord) => `= #${ord}`,
+  amountSource: { rule: "rule", gap_view: "gap view", milestone: "milestone" },
+  amountConflict: (amounts) => `rules: ${amounts}`,
+  ledgerState: {
+    recorded: "recorded",
+    would_record: "would record",
+    present: "in the ledger",
+    not_recorded: "not recorded",
+  },
+  ledgerWhy: {
+    NOT_PROVEN: "not proven",
+    NO_PERSON_KEY: "no person_key",
+    NO_RULE_AMOUNT: "no rule amount",
+    AMOUNT_CONFLICT: "amounts conflict",
+    MISSING_VALUE: "a value is missing",
+    OVER_MAX_RECORD: "over --max-record",
+    NOT_PERMITTED: "no INSERT",
+    WRITE_FAILED: "write failed",
+  },
+  ledger: {
+    title: "Claims ledger",
+    outcome: {
+      recorded: "Recorded: the proven claims are in the claims ledger.",
+      would_record: "Dry run: nothing written; these claims would be recorded.",
+      nothing_to_record: "Nothing to record: every proven claim is already in the ledger.",
+      not_permitted: "NOT RECORDED: the job's role may not INSERT into the ledger.",
+      over_max_record: "NOT RECORDED: more claims to record than --max-record; nothing was written.",
+      write_failed: "NOT RECORDED: the write failed and was rolled back; nothing was written.",
+    },
+    recorded: "Recorded in the ledger",
+    wouldRecord: "Would be recorded",
+    gapsBeforeAfter: "Gap view rows in the window",
+    gapsNote: (before, after) =>
+      after === null ? `${before} before; not counted again` : `${before} before the run, ${after} after`,
+    toRecord: (n, max) => `${n} proven claims to record (at most ${max} per run)`,
+    table: "ledger",
   },
   group: {
     REFRESH_FAILED: {
@@ -276,7 +448,8 @@ const es: HtmlMessages = {
   moreRows: (shown, total) =>
     `Se muestran los ${shown} más atrasados de ${total}; filtre la tabla completa de abajo para ver el resto.`,
   allRows: "Todas las filas analizadas",
-  allRowsIntro: "Haga clic en un encabezado para ordenar; escriba o elija para filtrar.",
+  allRowsIntro:
+    'Haga clic en un encabezado para ordenar; escriba o elija para filtrar. El dinero se muestra una vez por reclamo: un lead cargado dos veces muestra — y su columna "Igual a #" indica la fila con el monto.',
   rowsCapped: (shown, total) =>
     `Esta página lista las primeras ${shown} de ${total} filas (hasta ahí un navegador sigue usable); el CSV y el JSON las tienen todas.`,
   filter: "Filtrar",
@@ -296,7 +469,8 @@ const es: HtmlMessages = {
     days_overdue: "Días de atraso",
     overdue_bucket: "Tramo",
     claim_status: "claim_status",
-    duplicate_of: "Mismo reclamo que #",
+    duplicate_of: "Igual a #",
+    ledger: "Libro de reclamos",
     detail: "Detalle",
   },
   refresh: "Refresco: plan y resultados",
@@ -311,6 +485,20 @@ const es: HtmlMessages = {
     why: "Por qué este modo",
     outcome: "Resultado",
     duration: "Duración",
+  },
+  claimsOfRows: (claims, rows) => `${claims} reclamos (${rows} filas)`,
+  stage: { upstream: "previa", dependent: "dependiente" },
+  modeReason: {
+    "not populated": "sin poblar",
+    "no unique index on plain columns without WHERE": "sin índice único sobre columnas simples y sin WHERE",
+  },
+  outcomeWords: {
+    failed: (message, sqlstate) => (sqlstate ? `${message} (SQLSTATE ${sqlstate})` : message),
+    skipped: (because) => `no se refrescó ${because}`,
+    out_of_time: "se agotó el tiempo disponible",
+    not_permitted: (role, owner) =>
+      `el rol ${role} no puede refrescarla (debe ser su dueño, ${owner}, o tener MAINTAIN en PostgreSQL 17+)`,
+    planned_not_permitted: (owner) => `dueño ${owner}`,
   },
   refreshOutcome: {
     ok: "ok",
@@ -335,10 +523,84 @@ const es: HtmlMessages = {
   invalidReason: {
     NO_DRIVER: "el lead no tiene conductor vinculado",
     NO_LEAD_DATE: "el lead no tiene fecha",
-    UNKNOWN_MILESTONE: "el hito no es 1, 5 ni 25 y nada le da un monto",
-    ZERO_AMOUNT_RULE: "la regla de socio vigente paga 0: no se debe nada",
     NOT_ACHIEVED: "el hito no se alcanzó",
     ACHIEVED_OUTSIDE_WINDOW: "alcanzado, pero fuera de la ventana de 14 días",
+    ZERO_AMOUNT_RULE: "la regla de partner vigente paga S/ 0.00: no se debe nada",
+    UNKNOWN_MILESTONE: "el hito es desconocido (no es 1, 5 ni 25) y la fila no trae monto",
+  },
+  detail: {
+    NO_DRIVER: "la fila de brecha no tiene driver_id",
+    NO_LEAD_DATE: "la fila de brecha no tiene lead_date",
+    NOT_ACHIEVED: (m, flag) =>
+      flag === null
+        ? `la vista canónica de hitos no tiene fila para M${m}`
+        : `la vista canónica de hitos dice que M${m} no se alcanzó`,
+    ACHIEVED_OUTSIDE_WINDOW: (achieved, window) => `alcanzado el ${achieved}, fuera de la ventana ${window}`,
+    CLAIM_ON_OTHER_LEAD_DATE: (other, lead) =>
+      `el reclamo existe con fecha de lead ${other}; esta fila tiene ${lead}`,
+    NO_PAYMENT_CALCULATION: (m, lead) =>
+      `sin cálculo de pagos cabinet/partner para M${m} con fecha de lead ${lead}`,
+    PAYMENT_CALCULATION_NOT_ACHIEVED: (m, achieved, trips, window) =>
+      achieved === null
+        ? `el cálculo de pagos no da M${m} por alcanzado; ${trips} viajes en la ventana`
+        : `el cálculo de pagos lo da por alcanzado el ${achieved}, fuera de la ventana ${window}`,
+    TRIPS_OUTSIDE_WINDOW: (trips, m, window) => `${trips} viajes en la ventana ${window}, menos de ${m}`,
+    CLAIMS_VIEW_MISSING: (achieved, trips) =>
+      `alcanzado el ${achieved}, ${trips} viajes en la ventana; la vista de reclamos no tiene la fila`,
+    REFRESH_FAILED: (view, data) =>
+      `falló el refresco de ${view} (vea Refresco); los datos tal como están: ${data}`,
+    RESOLVED: (before) => `antes del refresco: ${before}`,
+    ZERO_AMOUNT_RULE: (m, lead, amount) =>
+      `la regla vigente para M${m} con fecha de lead ${lead} paga ${amount}`,
+    UNKNOWN_MILESTONE: (m) => `el hito ${m} no es 1, 5 ni 25 y la vista de brechas no da monto`,
+  },
+  groupShort: {
+    REFRESH_FAILED: "falló un refresco del que depende el reclamo",
+    CLAIM_ON_OTHER_LEAD_DATE: "el reclamo existe con otra fecha de lead",
+    NO_PAYMENT_CALCULATION: "sin cálculo de pagos para esta fecha de lead",
+    PAYMENT_CALCULATION_NOT_ACHIEVED: "el cálculo de pagos no lo da por alcanzado en la ventana",
+    TRIPS_OUTSIDE_WINDOW: "pocos viajes dentro de la ventana",
+    CLAIMS_VIEW_MISSING: "todas las fuentes coinciden; falta en la vista de reclamos",
+    WOULD_REFRESH: "un refresco podría hacerlo aparecer",
+  },
+  sameClaimAs: (ord) => `= #${ord}`,
+  amountSource: { rule: "regla", gap_view: "vista de brechas", milestone: "por hito" },
+  amountConflict: (amounts) => `reglas: ${amounts}`,
+  ledgerState: {
+    recorded: "registrado",
+    would_record: "se registraría",
+    present: "ya en el libro",
+    not_recorded: "no registrado",
+  },
+  ledgerWhy: {
+    NOT_PROVEN: "no probado",
+    NO_PERSON_KEY: "sin person_key",
+    NO_RULE_AMOUNT: "sin monto de regla",
+    AMOUNT_CONFLICT: "montos en conflicto",
+    MISSING_VALUE: "falta un valor",
+    OVER_MAX_RECORD: "supera --max-record",
+    NOT_PERMITTED: "sin INSERT",
+    WRITE_FAILED: "falló la escritura",
+  },
+  ledger: {
+    title: "Libro de reclamos",
+    outcome: {
+      recorded: "Registrado: los reclamos probados están en el libro de reclamos.",
+      would_record: "Simulación: no se escribió nada; estos reclamos se registrarían.",
+      nothing_to_record: "Nada que registrar: cada reclamo probado ya está en el libro.",
+      not_permitted: "NO REGISTRADO: el rol del job no puede hacer INSERT en el libro.",
+      over_max_record: "NO REGISTRADO: hay más reclamos por registrar que --max-record; no se escribió nada.",
+      write_failed: "NO REGISTRADO: la escritura falló y se revirtió; no se escribió nada.",
+    },
+    recorded: "Registrados en el libro",
+    wouldRecord: "Se registrarían",
+    gapsBeforeAfter: "Filas de la vista de brechas en la ventana",
+    gapsNote: (before, after) =>
+      after === null
+        ? `${before} antes; no se volvió a contar`
+        : `${before} antes de la ejecución, ${after} después`,
+    toRecord: (n, max) => `${n} reclamos probados por registrar (como máximo ${max} por ejecución)`,
+    table: "libro",
   },
   group: {
     REFRESH_FAILED: {

@@ -10,11 +10,11 @@ import { createHash } from "node:crypto";
 /**
  * Positions (1-based) of the numeric cells of the row table, right-aligned by position rather than by a
  * class on each of 50,000 cells (bytes the browser would parse for nothing); a unit test checks the row
- * table's columns (`numericRowCells`) against these. The duplicate column, when shown, is the twelfth (its
+ * table's columns (`numericRowCells`) against these. The duplicate column, when shown, is the eleventh (its
  * chunk tables carry `dup`).
  */
-export const NUMERIC_ROW_CELLS = [1, 4, 5, 9] as const;
-export const DUPLICATE_ROW_CELL = 12;
+export const NUMERIC_ROW_CELLS = [1, 4, 5, 8] as const;
+export const DUPLICATE_ROW_CELL = 11;
 
 const numericCells = [
   ...NUMERIC_ROW_CELLS.map((n) => `.chunk td:nth-child(${n})`),
@@ -25,7 +25,7 @@ export const STYLE = `
 :root{--ink:#1b1f24;--muted:#57606a;--line:#d0d7de;--bg:#fff;--soft:#f6f8fa;--risk:#b42318;--warn:#fff4e5;--warnline:#f79009;--ok:#067647;--bar:#2f6fb0;--bar2:#b42318}
 *{box-sizing:border-box}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:var(--ink);background:var(--bg)}
-header,main,footer{max-width:1280px;margin:0 auto;padding:0 16px}
+header,main,footer{max-width:1920px;margin:0 auto;padding:0 16px}
 header{padding-top:16px}
 h1{font-size:22px;margin:0 0 4px}
 h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}
@@ -44,12 +44,15 @@ h3{font-size:15px;margin:18px 0 6px}
 .card.ok .value{color:var(--ok)}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:16px}
 figure{margin:0}
+figure svg{max-width:760px}
 figcaption{font-weight:600;margin-bottom:4px}
 svg text{font:12px system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;fill:var(--ink)}
 table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
 th,td{border-bottom:1px solid var(--line);padding:3px 6px;text-align:left;vertical-align:top}
 th{background:var(--soft);position:sticky;top:0}
 td.n,th.n{text-align:right}
+td.n{white-space:nowrap}
+.muted{color:var(--muted)}
 tr.risk td:first-child{border-left:3px solid var(--risk)}
 .explain{margin:4px 0 8px}
 .explain dt{font-weight:600}
@@ -62,15 +65,21 @@ th button:focus-visible{outline:2px solid var(--bar)}
 th[aria-sort=ascending] button::after{content:" \\25B2"}
 th[aria-sort=descending] button::after{content:" \\25BC"}
 .scroll{max-height:80vh;overflow:auto;border:1px solid var(--line)}
-.rows table{table-layout:fixed}
+.rows table{table-layout:fixed;font-size:12px;line-height:1.4}
 .rows td{overflow-wrap:anywhere}
+.rows th{overflow-wrap:normal;hyphens:none}
+.rows th,.rows td{padding:3px 4px}
+.rows small{display:block;color:var(--muted);font-size:11px;line-height:1.2}
+.chunk td:nth-child(5){white-space:nowrap}
+.chunk td:nth-child(5) small{white-space:normal}
 #rows-head{position:sticky;top:0;z-index:1}
 .chunk{content-visibility:auto;contain-intrinsic-size:auto 6000px}
 .group .scroll.long{content-visibility:auto;contain-intrinsic-size:auto 80vh}
 ${numericCells}{text-align:right}
-col.c-ord{width:4.5em}col.c-driver_id{width:12em}col.c-lead_date,col.c-due_date{width:7em}col.c-milestone_value{width:4.5em}
-col.c-amount{width:7.5em}col.c-verdict{width:9.5em}col.c-reason{width:13em}col.c-days_overdue{width:5em}
-col.c-overdue_bucket{width:6em}col.c-claim_status{width:10em}col.c-duplicate_of{width:5em}
+col.c-ord{width:3.5em}col.c-driver_id{width:11.5em}col.c-lead_date{width:7.5em}col.c-milestone_value{width:6.5em}
+col.c-amount{width:6.5em}col.c-verdict{width:8.5em}col.c-reason{width:11em}col.c-days_overdue{width:5.5em}
+col.c-overdue_bucket{width:5em}col.c-claim_status{width:8.5em}col.c-duplicate_of{width:4.5em}col.c-ledger{width:8.5em}
+@media (min-width:1700px){col.c-driver_id{width:22em}col.c-verdict{width:10.5em}col.c-reason{width:16em}col.c-overdue_bucket{width:6em}col.c-claim_status{width:14em}col.c-ledger{width:11em}}
 dl.params{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px}
 dl.params dt{color:var(--muted)}
 dl.params dd{margin:0}
@@ -132,10 +141,12 @@ export const SCRIPT = `
   text.addEventListener("input", apply);
   selects.forEach(function (s) { s.addEventListener("change", apply); });
 
+  // A number is its cell's first text (an amount's note, in a <small> after it, is not part of it).
   function keyOf(row, col, numeric) {
-    var t = row.cells[col].textContent;
-    if (!numeric) return t;
-    var n = parseFloat(t.replace(/[^0-9.-]/g, ""));
+    var cell = row.cells[col];
+    if (!numeric) return cell.textContent;
+    var first = cell.firstChild;
+    var n = parseFloat((first ? first.textContent : "").replace(/[^0-9.-]/g, ""));
     return isNaN(n) ? -Infinity : n;
   }
   heads.forEach(function (th, col) {

@@ -12,18 +12,53 @@ import Big from "big.js";
 import { AT_RISK_VERDICTS, COLLECT_NOW_BUCKETS } from "../core/aging.js";
 import { AmountSum } from "../core/amounts.js";
 import type { Report, ReportRow } from "../core/types.js";
-import type { ActionGroup } from "../i18n/html-messages.js";
+import type {
+  ActionGroup,
+  AmountSource,
+  LedgerOutcome,
+  LedgerState,
+  LedgerWhy,
+} from "../i18n/html-messages.js";
 
 /** Rows listed on one page; past it the page says how many more the CSV and JSON hold. */
 export const HTML_MAX_ROWS = 20_000;
 
-/** A report row as the page reads it (`duplicate_of` may be absent in rows of older libraries). */
-export type HtmlRow = Omit<ReportRow, "duplicate_of"> & { readonly duplicate_of?: number | null };
+/**
+ * A report row as the page reads it: fields of later contract revisions may be absent in rows of older
+ * libraries (`duplicate_of`; the rule's money and the claims ledger of revision 3, 10.1 and 10.2), and the
+ * page then shows what the row has.
+ */
+export type HtmlRow = Omit<ReportRow, "duplicate_of"> & {
+  readonly duplicate_of?: number | null;
+  readonly amount_source?: AmountSource | null;
+  readonly amount_conflict?: string | null;
+  readonly ledger?: LedgerState | null;
+  readonly ledger_status?: string | null;
+  readonly ledger_why?: LedgerWhy | null;
+};
+
+/** The report's claims ledger summary (contract 10.2): null when recording is off, absent in older reports. */
+export interface HtmlLedger {
+  readonly table: string;
+  readonly outcome: LedgerOutcome;
+  readonly to_record: number;
+  readonly recorded: number;
+  readonly amount_recorded: string;
+  readonly max_record: number;
+  readonly gaps_before: number | null;
+  readonly gaps_after: number | null;
+}
+
+/** The ledger summary of a report, whether or not its library knows the field. */
+export function reportLedger(report: Report): HtmlLedger | null {
+  return (report as Report & { ledger?: HtmlLedger | null }).ledger ?? null;
+}
 
 export class HtmlReportCollector {
   readonly #maxRows: number;
   #total = 0;
   #anyDuplicateField = false;
+  #anyLedger = false;
   readonly rows: HtmlRow[] = [];
 
   constructor(maxRows: number = HTML_MAX_ROWS) {
@@ -33,6 +68,7 @@ export class HtmlReportCollector {
   add(row: HtmlRow): void {
     this.#total += 1;
     if ("duplicate_of" in row) this.#anyDuplicateField = true;
+    if (row.ledger != null) this.#anyLedger = true;
     if (this.rows.length < this.#maxRows) this.rows.push(row);
   }
 
@@ -44,6 +80,11 @@ export class HtmlReportCollector {
   /** True when some row carries the `duplicate_of` column (the page then shows it). */
   get hasDuplicateColumn(): boolean {
     return this.#anyDuplicateField;
+  }
+
+  /** True when some row has a claims ledger state (recording was on): the page then shows the column. */
+  get hasLedgerColumn(): boolean {
+    return this.#anyLedger;
   }
 }
 

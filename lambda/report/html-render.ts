@@ -29,7 +29,9 @@ import {
   type HtmlRow,
   type PageTotals,
   pageTotals,
+  reportLedger,
 } from "./html-collect.js";
+import { rowDetail } from "./html-detail.js";
 
 /** Rows per chunk of the row table (one table each; see `allRows`). */
 const CHUNK_ROWS = 250;
@@ -73,6 +75,7 @@ export function* renderHtmlReport(
   yield html`<main>!${banners(c)}!${warnings(c)}`;
   if (report.status !== "skipped") {
     yield headline(c);
+    yield ledger(c);
     yield charts(c);
     yield* groups(c, collected);
     yield* allRows(c, collected);
@@ -171,6 +174,35 @@ function headline(c: Context): string {
   ]}</div></section>`;
 }
 
+/**
+ * What the run recorded in the claims ledger (contract 10.2), when recording was on: the outcome in words,
+ * the claims and money recorded (or that a dry run would record), and the gap view's window before and after:
+ * the runbook's first validation query, which must go down after a run that recorded.
+ */
+function ledger(c: Context): string {
+  const summary = reportLedger(c.report);
+  if (!summary) return "";
+  const t = c.t.ledger;
+  const failed = ["not_permitted", "over_max_record", "write_failed"].includes(summary.outcome);
+  const dry = summary.outcome === "would_record";
+  const count = dry ? summary.to_record : summary.recorded;
+  const before = summary.gaps_before === null ? "" : c.count(summary.gaps_before);
+  const after = summary.gaps_after === null ? null : c.count(summary.gaps_after);
+  const gaps =
+    summary.gaps_before === null
+      ? ""
+      : html`<div class="card" data-metric="gaps_after" data-before="${summary.gaps_before}" data-after="${summary.gaps_after ?? ""}"><div class="label">${t.gapsBeforeAfter}</div><div class="value">${before} → ${after ?? "–"}</div><div class="sub">${t.gapsNote(before, after)}</div></div>`;
+  return html`<section id="ledger" aria-labelledby="h-ledger" data-outcome="${summary.outcome}"><h2 id="h-ledger">${t.title} · <code>${summary.table}</code></h2><p class="${failed ? "banner" : "meta"}" id="ledger-outcome">${t.outcome[summary.outcome]} ${t.toRecord(c.count(summary.to_record), c.count(summary.max_record))}</p><div class="cards">!${card(
+    failed ? "risk" : "ok",
+    "amount_recorded",
+    dry ? t.wouldRecord : t.recorded,
+    summary.amount_recorded,
+    count,
+    "",
+    c,
+  )}!${gaps}</div></section>`;
+}
+
 interface Bar {
   readonly label: string;
   readonly note: string;
@@ -267,50 +299,122 @@ function* groups(c: Context, collected: HtmlReportCollector): Generator<string> 
       group.count > shown.length
         ? html`<p class="meta">${t.moreRows(c.count(shown.length), c.count(group.count))}</p>`
         : "";
+    // Money once per claim (contract 10.5): a duplicate row is listed without an amount, pointing at the
+    // row that carries it, so the amounts listed add up to the group's total. `data-amount` marks the money.
     const body = shown.map(
       (row) =>
-        html`<tr class="${(row.days_overdue ?? 0) >= COLLECT_NOW_DAYS ? "risk" : ""}"><td class="n">${row.ord}</td><td>${row.driver_id ?? ""}</td><td>${row.lead_date ?? ""}</td><td class="n">${row.milestone_value}</td><td class="n">${c.money(row.amount)}</td><td>${row.due_date ?? ""}</td><td class="n">${row.days_overdue ?? ""}</td><td>${row.overdue_bucket ?? ""}</td><td>${row.detail ?? ""}</td></tr>`,
+        html`<tr class="${(row.days_overdue ?? 0) >= COLLECT_NOW_DAYS ? "risk" : ""}"><td class="n">${row.ord}</td><td>${row.driver_id ?? ""}</td><td>${row.lead_date ?? ""}</td><td class="n">${row.milestone_value}</td>!${isDuplicate(row) ? html`<td class="n muted">${c.t.sameClaimAs(row.duplicate_of as number)}</td>` : html`<td class="n" data-amount="${row.amount}">${c.money(row.amount)}</td>`}<td>${row.due_date ?? ""}</td><td class="n">${row.days_overdue ?? ""}</td><td>${row.overdue_bucket ?? ""}</td><td>${rowDetail(row, c.lang, c.money)}</td></tr>`,
     );
     const k = t.columns;
-    yield html`<section class="group" id="group-${group.group}" data-group="${group.group}" data-count="${group.count}" data-value="${group.amount}"><h3><code>${group.group}</code> · ${c.t.claims(c.count(group.count))} · ${c.money(group.amount)}</h3><dl class="explain"><dt>${t.meaning}</dt><dd>${explained.meaning}</dd><dt>${t.action}</dt><dd>${explained.action}</dd></dl><div class="scroll!${shown.length >= LONG_GROUP_ROWS ? " long" : ""}"><table><thead><tr><th class="n">${k.ord}</th><th>${k.driver_id}</th><th>${k.lead_date}</th><th class="n">${k.milestone_value}</th><th class="n">${k.amount}</th><th>${k.due_date}</th><th class="n">${k.days_overdue}</th><th>${k.overdue_bucket}</th><th>${k.detail}</th></tr></thead><tbody>!${body}</tbody></table></div>!${more}</section>`;
+    // Claims once each (contract 10.5): the rows less the duplicates, when the page holds every row.
+    const claims =
+      collected.total === collected.rows.length ? listed.filter((r) => !isDuplicate(r)).length : null;
+    const counted =
+      claims === null || claims === group.count
+        ? c.t.claims(c.count(group.count))
+        : c.t.claimsOfRows(c.count(claims), c.count(group.count));
+    yield html`<section class="group" id="group-${group.group}" data-group="${group.group}" data-count="${group.count}" data-claims="${claims ?? ""}" data-value="${group.amount}"><h3><code>${group.group}</code> · ${counted} · ${c.money(group.amount)}</h3><dl class="explain"><dt>${t.meaning}</dt><dd>${explained.meaning}</dd><dt>${t.action}</dt><dd>${explained.action}</dd></dl><div class="scroll!${shown.length >= LONG_GROUP_ROWS ? " long" : ""}"><table><thead><tr><th class="n">${k.ord}</th><th>${k.driver_id}</th><th>${k.lead_date}</th><th class="n">${k.milestone_value}</th><th class="n">${k.amount}</th><th>${k.due_date}</th><th class="n">${k.days_overdue}</th><th>${k.overdue_bucket}</th><th>${k.detail}</th></tr></thead><tbody>!${body}</tbody></table></div>!${more}</section>`;
   }
   yield "</section>";
 }
+
+const isDuplicate = (row: HtmlRow) => row.duplicate_of !== undefined && row.duplicate_of !== null;
+
+/** A code that may break after its underscores (`CLAIM_ON_<wbr>OTHER_...`), never inside a word. */
+const breakable = (code: string | null) => (code === null ? "" : html`${code}`.replaceAll("_", "_<wbr>"));
 
 interface Column {
   readonly key: RowColumn;
   readonly numeric: boolean;
   /** Offers an exact-match filter over the values present. */
   readonly choice: boolean;
-  readonly cell: (row: HtmlRow, c: Context) => string | number | null;
+  /** The cell's text: what a filter matches and a choice offers. */
+  readonly text: (row: HtmlRow, c: Context) => string | number | null;
+  /** The cell's markup when it holds more than its text (escaped by an `html` template). */
+  readonly markup?: (row: HtmlRow, c: Context) => string;
+}
+
+/** The amount once per claim; a duplicate's is on the row it repeats. Marks money not from the rule. */
+function amountCell(row: HtmlRow, c: Context): string {
+  if (isDuplicate(row)) return "—";
+  const source = row.amount_source && row.amount_source !== "rule" ? c.t.amountSource[row.amount_source] : "";
+  const conflict = row.amount_conflict ? c.t.amountConflict(row.amount_conflict) : "";
+  const note = [source, conflict].filter(Boolean).join(" · ");
+  return html`${c.money(row.amount)}!${note ? html`<small>${note}</small>` : ""}`;
+}
+
+function ledgerText(row: HtmlRow, c: Context): string | null {
+  if (!row.ledger) return null;
+  const state = c.t.ledgerState[row.ledger] ?? row.ledger;
+  const why = row.ledger_why ? (c.t.ledgerWhy[row.ledger_why] ?? row.ledger_why) : null;
+  const more = why ?? row.ledger_status ?? null;
+  return more ? `${state}: ${more}` : state;
 }
 
 const COLUMNS: readonly Column[] = [
-  { key: "ord", numeric: true, choice: false, cell: (row) => row.ord },
-  { key: "driver_id", numeric: false, choice: false, cell: (row) => row.driver_id },
-  { key: "lead_date", numeric: false, choice: false, cell: (row) => row.lead_date },
-  { key: "milestone_value", numeric: true, choice: true, cell: (row) => row.milestone_value },
-  { key: "amount", numeric: true, choice: false, cell: (row, c) => c.money(row.amount) },
-  { key: "verdict", numeric: false, choice: true, cell: (row) => row.verdict },
-  { key: "reason", numeric: false, choice: true, cell: (row) => row.diagnosis ?? row.invalid_reason },
-  { key: "due_date", numeric: false, choice: false, cell: (row) => row.due_date },
-  { key: "days_overdue", numeric: true, choice: false, cell: (row) => row.days_overdue },
-  { key: "overdue_bucket", numeric: false, choice: true, cell: (row) => row.overdue_bucket },
-  { key: "claim_status", numeric: false, choice: true, cell: (row) => row.claim_status },
-  { key: "duplicate_of", numeric: true, choice: false, cell: (row) => row.duplicate_of ?? null },
-  { key: "detail", numeric: false, choice: false, cell: (row) => row.detail },
+  { key: "ord", numeric: true, choice: false, text: (row) => row.ord },
+  { key: "driver_id", numeric: false, choice: false, text: (row) => row.driver_id },
+  { key: "lead_date", numeric: false, choice: false, text: (row) => row.lead_date },
+  { key: "milestone_value", numeric: true, choice: true, text: (row) => row.milestone_value },
+  {
+    key: "amount",
+    numeric: true,
+    choice: false,
+    text: (row, c) => (isDuplicate(row) ? "—" : c.money(row.amount)),
+    markup: amountCell,
+  },
+  {
+    key: "verdict",
+    numeric: false,
+    choice: true,
+    text: (row) => row.verdict,
+    markup: (row) => breakable(row.verdict),
+  },
+  {
+    key: "reason",
+    numeric: false,
+    choice: true,
+    text: (row) => row.diagnosis ?? row.invalid_reason,
+    markup: (row) => breakable(row.diagnosis ?? row.invalid_reason),
+  },
+  { key: "days_overdue", numeric: true, choice: false, text: (row) => row.days_overdue },
+  {
+    key: "overdue_bucket",
+    numeric: false,
+    choice: true,
+    text: (row) => row.overdue_bucket,
+    markup: (row) => breakable(row.overdue_bucket),
+  },
+  {
+    key: "claim_status",
+    numeric: false,
+    choice: true,
+    text: (row) => row.claim_status,
+    markup: (row) => breakable(row.claim_status),
+  },
+  { key: "duplicate_of", numeric: true, choice: false, text: (row) => row.duplicate_of ?? null },
+  { key: "ledger", numeric: false, choice: true, text: ledgerText },
+  { key: "detail", numeric: false, choice: false, text: (row, c) => rowDetail(row, c.lang, c.money) },
 ];
+
+/** The row table's columns for these rows: the duplicate and ledger columns only when the rows carry them. */
+function rowColumns(withDuplicateColumn: boolean, withLedgerColumn: boolean): readonly Column[] {
+  return COLUMNS.filter(
+    (col) =>
+      (col.key !== "duplicate_of" || withDuplicateColumn) && (col.key !== "ledger" || withLedgerColumn),
+  );
+}
 
 function* allRows(c: Context, collected: HtmlReportCollector): Generator<string> {
   const { t } = c;
-  const columns = COLUMNS.filter((col) => col.key !== "duplicate_of" || collected.hasDuplicateColumn);
+  const columns = rowColumns(collected.hasDuplicateColumn, collected.hasLedgerColumn);
   const choices = columns
     .map((col, index) => ({ col, index }))
     .filter(({ col }) => col.choice)
     .map(({ col, index }) => {
       const values = new Set<string>();
       for (const row of collected.rows) {
-        const v = col.cell(row, c);
+        const v = col.text(row, c);
         values.add(v === null ? "" : String(v));
       }
       const sorted = [...values]
@@ -336,7 +440,8 @@ function* allRows(c: Context, collected: HtmlReportCollector): Generator<string>
     for (const row of collected.rows.slice(start, start + CHUNK_ROWS)) {
       const risk = row.verdict === "STILL_MISSING" || row.verdict === "WOULD_REFRESH";
       chunk += risk ? '<tr class="risk">' : "<tr>";
-      for (const col of columns) chunk += html`<td>${col.cell(row, c)}`;
+      for (const col of columns)
+        chunk += col.markup ? `<td>${col.markup(row, c)}` : html`<td>${col.text(row, c)}`;
     }
     yield `<div class="chunk">${table}${colgroup}<tbody>${chunk}</tbody></table></div>\n`;
   }
@@ -344,8 +449,8 @@ function* allRows(c: Context, collected: HtmlReportCollector): Generator<string>
 }
 
 /** The positions of the numeric columns of the row table, as the style sheet aligns them. */
-export function numericRowCells(withDuplicateColumn: boolean): number[] {
-  return COLUMNS.filter((col) => col.key !== "duplicate_of" || withDuplicateColumn)
+export function numericRowCells(withDuplicateColumn: boolean, withLedgerColumn = false): number[] {
+  return rowColumns(withDuplicateColumn, withLedgerColumn)
     .map((col, i) => (col.numeric ? i + 1 : 0))
     .filter((n) => n > 0);
 }
@@ -356,6 +461,24 @@ type OutcomeKind = keyof HtmlMessages["refreshOutcome"];
 function outcome(step: RefreshStep | undefined, result: RefreshResult | undefined): OutcomeKind {
   if (result) return result.outcome.kind;
   return step && !step.permitted ? "not_permitted" : "planned";
+}
+
+const stageOf = (stage: RefreshStep["stage"] | undefined, t: HtmlMessages) => (stage ? t.stage[stage] : "");
+
+/** A refresh outcome's particulars in the page's language, from the typed outcome (never its English text). */
+function outcomeWords(outcome: RefreshResult["outcome"], t: HtmlMessages): string {
+  switch (outcome.kind) {
+    case "ok":
+      return "";
+    case "failed":
+      return t.outcomeWords.failed(outcome.message, outcome.sqlstate);
+    case "skipped":
+      return t.outcomeWords.skipped(outcome.because);
+    case "out_of_time":
+      return t.outcomeWords.out_of_time;
+    case "not_permitted":
+      return t.outcomeWords.not_permitted(outcome.role, outcome.owner);
+  }
 }
 
 function refresh(c: Context): string {
@@ -372,8 +495,12 @@ function refresh(c: Context): string {
     const kind = outcome(step, result);
     const failed = result ? isFailure(result.outcome) : kind === "not_permitted";
     // The outcome in the run's own words (a failure's message and SQLSTATE, who may not refresh it).
-    const words = result?.error ?? (kind === "not_permitted" && step ? `owner ${step.owner}` : "");
-    return html`<tr class="${failed ? "risk" : ""}" data-view="${name}" data-outcome="${kind}"><td class="n">${i + 1}</td><td><code>${name}</code></td><td>${result?.stage ?? step?.stage ?? ""}</td><td>${result?.mode ?? step?.mode ?? ""}</td><td>${step?.mode_reason ?? ""}</td><td><strong>${t.refreshOutcome[kind]}</strong>!${words ? html` <span>${words}</span>` : ""}</td><td class="n">${result ? `${result.duration_ms} ms` : ""}</td></tr>`;
+    const words = result
+      ? outcomeWords(result.outcome, t)
+      : kind === "not_permitted" && step
+        ? t.outcomeWords.planned_not_permitted(step.owner)
+        : "";
+    return html`<tr class="${failed ? "risk" : ""}" data-view="${name}" data-outcome="${kind}"><td class="n">${i + 1}</td><td><code>${name}</code></td><td>${stageOf(result?.stage ?? step?.stage, t)}</td><td>${result?.mode ?? step?.mode ?? ""}</td><td>${step?.mode_reason ? (t.modeReason[step.mode_reason] ?? step.mode_reason) : ""}</td><td><strong>${t.refreshOutcome[kind]}</strong>!${words ? html` <span>${words}</span>` : ""}</td><td class="n">${result ? `${result.duration_ms} ms` : ""}</td></tr>`;
   });
   const notRun = report.refresh_skipped
     ? html`<p class="banner">${t.refreshNotRun}: <code>${report.refresh_skipped}</code></p>`

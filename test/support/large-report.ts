@@ -8,7 +8,7 @@ import { createWriteStream } from "node:fs";
 import { agingOf } from "../../lambda/core/aging.js";
 import { addDays } from "../../lambda/core/dates.js";
 import { amountAtRisk, MetricsAccumulator } from "../../lambda/core/metrics.js";
-import type { Diagnosis, Report, ReportRow, Verdict } from "../../lambda/core/types.js";
+import type { DetailFacts, Diagnosis, Report, ReportRow, Verdict } from "../../lambda/core/types.js";
 import { type RunWarning, warningText } from "../../lambda/core/warnings.js";
 import type { Lang } from "../../lambda/i18n/lang.js";
 import { htmlSink } from "../../lambda/report/html-sink.js";
@@ -50,6 +50,19 @@ export function largeRow(ord: number, asOf: string = LARGE_AS_OF): ReportRow {
             : verdict === "INVALID"
               ? `canonical achieved view: not achieved for M${milestone}`
               : null;
+  // The same facts as values, as the job writes them beside the detail (the page words them).
+  const detail_facts: DetailFacts | null =
+    diagnosis === "CLAIM_ON_OTHER_LEAD_DATE"
+      ? { code: diagnosis, other_lead_date: addDays(lead, -3) }
+      : diagnosis === "NO_PAYMENT_CALCULATION"
+        ? { code: diagnosis }
+        : diagnosis === "TRIPS_OUTSIDE_WINDOW"
+          ? { code: diagnosis, trips_in_window: milestone - 1 }
+          : diagnosis === "CLAIMS_VIEW_MISSING"
+            ? { code: diagnosis, achieved_date: addDays(lead, 5), trips_in_window: milestone + 2 }
+            : verdict === "INVALID"
+              ? { code: "NOT_ACHIEVED", achieved_flag: false }
+              : null;
   return {
     ord,
     driver_id: `0f${(ord * 7919).toString(16).padStart(8, "0")}a9c4e27b`,
@@ -63,6 +76,7 @@ export function largeRow(ord: number, asOf: string = LARGE_AS_OF): ReportRow {
     invalid_reason: verdict === "INVALID" ? "NOT_ACHIEVED" : null,
     diagnosis,
     detail,
+    detail_facts,
     reclassified: false,
     amount,
     amount_source: "milestone",

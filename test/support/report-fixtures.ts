@@ -102,3 +102,110 @@ export function sampleReport(head: ReportHead, rows: number, over: Partial<Repor
     ...over,
   };
 }
+
+/**
+ * A finished report of contract revision 3 (10.1, 10.2), as the lead's job writes it, for the page's side of
+ * the claims ledger: rows priced by the rule, the gap view or the milestone, an amount conflict, the new
+ * invalid reasons, every ledger state, and the run's ledger summary (8 recorded, the gap view 12 → 4). The
+ * fields are added to the row and report objects whether or not this library's types carry them yet.
+ */
+export function ledgerReport(over: { outcome?: string; rows?: number } = {}): Report {
+  const head = sampleHead();
+  const states = [
+    { ledger: "recorded", ledger_status: null, ledger_why: null },
+    { ledger: "present", ledger_status: "paid", ledger_why: null },
+    { ledger: "not_recorded", ledger_status: null, ledger_why: "NO_PERSON_KEY" },
+    { ledger: "not_recorded", ledger_status: null, ledger_why: "AMOUNT_CONFLICT" },
+    { ledger: "not_recorded", ledger_status: null, ledger_why: "NOT_PROVEN" },
+  ] as const;
+  const n = over.rows ?? 40;
+  const rows = Array.from({ length: n }, (_, i) => {
+    const ord = i + 1;
+    const state = states[i % states.length] as (typeof states)[number];
+    const base =
+      state.ledger === "recorded" || state.ledger === "present"
+        ? sampleRow(ord, {
+            verdict: "ALREADY_EXISTS",
+            classification: "ALREADY_EXISTS",
+            diagnosis: null,
+            detail: null,
+            amount_at_risk: "0.00",
+          })
+        : sampleRow(ord, {
+            detail: "trips in window [2026-11-01, 2026-11-15): 4 < 5",
+            detail_facts: { code: "TRIPS_OUTSIDE_WINDOW", trips_in_window: 4 },
+          });
+    const priced =
+      state.ledger_why === "AMOUNT_CONFLICT"
+        ? { amount: "50.00", amount_source: "rule", amount_conflict: "35.00, 50.00" }
+        : {
+            amount_source: ord % 7 === 0 ? "gap_view" : ord % 11 === 0 ? "milestone" : "rule",
+            amount_conflict: null,
+          };
+    return { ...base, ...priced, ...state } as unknown as ReportRow;
+  });
+  // The two invalid reasons of revision 3, with the facts the page words them from.
+  rows.push({
+    ...sampleRow(n + 1, {
+      verdict: "INVALID",
+      classification: "INVALID",
+      diagnosis: null,
+      invalid_reason: "ZERO_AMOUNT_RULE" as ReportRow["invalid_reason"],
+      detail: "rule in force pays 0.00 for M5 at lead_date 2026-11-01",
+      amount: "0.00",
+      amount_at_risk: "0.00",
+    }),
+    amount_source: "rule",
+    amount_conflict: null,
+    ledger: "not_recorded",
+    ledger_status: null,
+    ledger_why: "NO_RULE_AMOUNT",
+  } as unknown as ReportRow);
+  rows.push({
+    ...sampleRow(n + 2, {
+      verdict: "INVALID",
+      classification: "INVALID",
+      diagnosis: null,
+      invalid_reason: "UNKNOWN_MILESTONE" as ReportRow["invalid_reason"],
+      milestone_value: 3,
+      detail: "milestone 3 is not 1, 5 or 25 and the row has no amount",
+      amount: "0.00",
+      amount_at_risk: "0.00",
+    }),
+    amount_source: null,
+    amount_conflict: null,
+    ledger: "not_recorded",
+    ledger_status: null,
+    ledger_why: "NOT_PROVEN",
+  } as unknown as ReportRow);
+  const missing = rows.filter((r) => r.verdict === "STILL_MISSING");
+  const report = sampleReport(head, rows.length, {
+    rows,
+    metrics: {
+      ...sampleReport(head, missing.length).metrics,
+      processed: rows.length,
+      gaps_found: rows.length,
+    },
+    breakdown: [
+      {
+        verdict: "STILL_MISSING",
+        reason: "TRIPS_OUTSIDE_WINDOW",
+        count: missing.length,
+        amount: missing.reduce((sum, r) => sum + Number(r.amount), 0).toFixed(2),
+      },
+    ],
+  });
+  return {
+    ...report,
+    ledger: {
+      table: "canon.claims_yango_cabinet_14d",
+      outcome: over.outcome ?? "recorded",
+      to_record: 8,
+      recorded: over.outcome === undefined || over.outcome === "recorded" ? 8 : 0,
+      amount_recorded: over.outcome === undefined || over.outcome === "recorded" ? "280.00" : "0.00",
+      max_record: 1000,
+      gaps_before: 12,
+      gaps_after: over.outcome === undefined || over.outcome === "recorded" ? 4 : null,
+    },
+  } as Report;
+}

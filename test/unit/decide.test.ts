@@ -104,11 +104,18 @@ describe("decide: verdicts", () => {
     expect(d.detail).toBe(
       "refresh of ops.mv_x failed: canceling statement due to lock timeout; on the data as it is: CLAIM_ON_OTHER_LEAD_DATE (2026-11-09)",
     );
+    // The same facts as a value, for the page to word in its language.
+    expect(d.detail_facts).toEqual({
+      code: "REFRESH_FAILED",
+      view: "ops.mv_x",
+      data: { code: "CLAIM_ON_OTHER_LEAD_DATE", other_lead_date: "2026-11-09" },
+    });
   });
 
   it("is RESOLVED when the claim appears after the refresh", () => {
     const d = decide(row(), facts(), facts({ claim_exists: true }), diag(), real);
     expect(d).toMatchObject({ verdict: "RESOLVED", reclassified: false, diagnosis: null });
+    expect(d.detail_facts).toBeNull();
   });
 
   it("flags a row that looked invalid and is resolved by the refresh as reclassified", () => {
@@ -121,6 +128,10 @@ describe("decide: verdicts", () => {
     );
     expect(d).toMatchObject({ verdict: "RESOLVED", classification: "INVALID", reclassified: true });
     expect(d.detail).toBe("before refresh: canonical achieved view: achieved_flag false for M5");
+    expect(d.detail_facts).toEqual({
+      code: "RESOLVED",
+      before: { code: "NOT_ACHIEVED", achieved_flag: false },
+    });
   });
 
   it("flags a due row that the refreshed canonical view no longer supports", () => {
@@ -167,6 +178,7 @@ describe("diagnose: first match wins, in the runbook's order", () => {
       diagnosis: "TRIPS_OUTSIDE_WINDOW",
       detail: "trips in window [2026-11-01, 2026-11-15): 4 < 5",
       brief: "4 < 5 trips",
+      facts: { code: "TRIPS_OUTSIDE_WINDOW", trips_in_window: 4 },
     });
   });
 

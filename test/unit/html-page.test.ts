@@ -12,7 +12,7 @@ import { pageTotals } from "../../lambda/report/html-collect.js";
 import { numericRowCells } from "../../lambda/report/html-render.js";
 import { htmlReport } from "../../lambda/report/html-sink.js";
 import { LARGE_DAYS_BACK, largeRow } from "../support/large-report.js";
-import { sampleHead, sampleReport, sampleRow } from "../support/report-fixtures.js";
+import { ledgerReport, sampleHead, sampleReport, sampleRow } from "../support/report-fixtures.js";
 
 /** A report of `n` large rows with its figures summed by the run's accumulator, rows kept. */
 function reportOf(n: number, over: Partial<Report> = {}): Report {
@@ -75,6 +75,47 @@ describe("the page's figures are the report's", () => {
     expect(es).toContain("(no es un estado de brecha) no tienen reclamo");
     expect(es).not.toContain("have no claim although");
     expect(htmlReport(report, { lang: "en" })).toContain("(not a gap status) have no claim although");
+  });
+
+  it("shows the claims ledger only when recording was on, its outcome in the page's language", () => {
+    expect(htmlReport(sampleReport(sampleHead(), 1, { rows: [sampleRow(1)] }), { lang: "es" })).not.toContain(
+      'id="ledger"',
+    );
+    const recorded = htmlReport(ledgerReport(), { lang: "es" });
+    expect(recorded).toContain('<section id="ledger" aria-labelledby="h-ledger" data-outcome="recorded">');
+    expect(recorded).toContain("12 antes de la ejecución, 4 después");
+    const refused = htmlReport(ledgerReport({ outcome: "not_permitted" }), { lang: "en" });
+    expect(refused).toContain(
+      '<p class="banner" id="ledger-outcome">NOT RECORDED: the job&#39;s role may not INSERT into the ledger.',
+    );
+    expect(refused).toContain("12 before; not counted again");
+    expect(refused).toContain("not recorded: no person_key");
+  });
+
+  it("words each detail from its facts in the page's language; a row without facts gets no English on a Spanish page", () => {
+    const facts = sampleRow(1, {
+      detail: "claim exists under lead_date 2026-10-30, gap row has 2026-11-01",
+      diagnosis: "CLAIM_ON_OTHER_LEAD_DATE",
+      detail_facts: {
+        code: "REFRESH_FAILED",
+        view: "ops.mv_x",
+        data: { code: "CLAIM_ON_OTHER_LEAD_DATE", other_lead_date: "2026-10-30" },
+      },
+    });
+    const older = sampleRow(2, {
+      diagnosis: "CLAIMS_VIEW_MISSING",
+      detail: "achieved 2026-11-05, claims view has no row",
+    });
+    const report = sampleReport(sampleHead(), 2, { rows: [facts, older] });
+    const es = htmlReport(report, { lang: "es" });
+    expect(es).toContain(
+      "falló el refresco de ops.mv_x (vea Refresco); los datos tal como están: CLAIM_ON_OTHER_LEAD_DATE: el reclamo existe con fecha de lead 2026-10-30; esta fila tiene 2026-11-01",
+    );
+    expect(es).toContain("todas las fuentes coinciden; falta en la vista de reclamos");
+    expect(es).not.toContain("claims view has no row");
+    const en = htmlReport(report, { lang: "en" });
+    expect(en).toContain("the claim exists under lead date 2026-10-30; this row has 2026-11-01");
+    expect(en).toContain("achieved 2026-11-05, claims view has no row");
   });
 
   it("right-aligns exactly the numeric columns of the row table", () => {
