@@ -259,6 +259,31 @@ describe("recording proven claims in the claims ledger (toy schema, real ledger 
     });
   });
 
+  it("the CLI: ledger undo --run-id [--dry-run] says what it deletes and keeps", async () => {
+    await job.runReconcile(RUN, { runId: "run-cli" });
+    let stdout = "";
+    let stderr = "";
+    const io = { stdout: (t: string) => (stdout += t), stderr: (t: string) => (stderr += t) };
+    const args = [
+      "ledger",
+      "undo",
+      "--run-id",
+      "run-cli",
+      `--claims-ledger=${TOY_LEDGER}`,
+      `--database-url=${db().url}`,
+    ];
+    expect(await main([...args, "--dry-run"], io)).toBe(0);
+    expect(stdout).toContain("run run-cli: would delete 2 claim(s) (S/ 60.00); kept 0");
+    expect(await main(args, io)).toBe(0);
+    expect(stdout).toContain("run run-cli: deleted 2 claim(s)");
+    expect(stderr).toBe("");
+    const { rows } = await client().query(
+      "SELECT count(*)::int AS n FROM toy.claims_ledger WHERE reason LIKE '%run-cli'",
+    );
+    expect(rows[0]).toEqual({ n: 0 });
+    expect(await main(["ledger", "undo", `--database-url=${db().url}`], io)).toBe(2);
+  });
+
   it("undo is refused on a ledger without a reason column", async () => {
     await client().query("ALTER TABLE toy.claims_ledger DROP COLUMN reason");
     await expect(job.undoRecordedClaims("run-x", { claimsLedger: TOY_LEDGER })).rejects.toThrow(
