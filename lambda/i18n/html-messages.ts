@@ -4,7 +4,15 @@
  * and only explained here.
  */
 import type { OverdueBucket } from "../core/aging.js";
-import type { Diagnosis, InvalidReason, Verdict } from "../core/types.js";
+import type {
+  AmountSource,
+  Diagnosis,
+  InvalidReason,
+  LedgerOutcome,
+  LedgerState,
+  LedgerWhy,
+  Verdict,
+} from "../core/types.js";
 import type { Lang } from "./lang.js";
 
 export interface Explained {
@@ -17,31 +25,11 @@ export interface Explained {
 /** The group a row at risk is listed under: its diagnosis, or `WOULD_REFRESH` in a dry run without one. */
 export type ActionGroup = Diagnosis | "WOULD_REFRESH";
 
-/**
- * Invalid reasons the page words, those of contract revision 3 (10.1, 10.4) included: the page reads reports
- * of libraries with and without them.
- */
-export type PageInvalidReason = InvalidReason | "ZERO_AMOUNT_RULE" | "UNKNOWN_MILESTONE";
+/** Invalid reasons the page words (one name for the core's, contract revision 3's included). */
+export type PageInvalidReason = InvalidReason;
 
-/** The claims ledger's vocabulary (contract 10.2), as the report carries it. */
-export type LedgerState = "recorded" | "would_record" | "present" | "not_recorded";
-export type LedgerWhy =
-  | "NOT_PROVEN"
-  | "NO_PERSON_KEY"
-  | "NO_RULE_AMOUNT"
-  | "AMOUNT_CONFLICT"
-  | "MISSING_VALUE"
-  | "OVER_MAX_RECORD"
-  | "NOT_PERMITTED"
-  | "WRITE_FAILED";
-export type LedgerOutcome =
-  | "recorded"
-  | "would_record"
-  | "nothing_to_record"
-  | "not_permitted"
-  | "over_max_record"
-  | "write_failed";
-export type AmountSource = "rule" | "gap_view" | "milestone";
+/** The claims ledger's vocabulary (contract 10.2) is the core's. */
+export type { AmountSource, LedgerOutcome, LedgerState, LedgerWhy };
 
 /**
  * A row's detail in the page's language, from its typed facts (`detail_facts`) and its own fields. `window`

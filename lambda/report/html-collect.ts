@@ -11,11 +11,10 @@
 import Big from "big.js";
 import { AT_RISK_VERDICTS, COLLECT_NOW_BUCKETS } from "../core/aging.js";
 import { AmountSum } from "../core/amounts.js";
-import type { Report, ReportRow } from "../core/types.js";
+import type { LedgerSummary, Report, ReportRow } from "../core/types.js";
 import type {
   ActionGroup,
   AmountSource,
-  LedgerOutcome,
   LedgerState,
   LedgerWhy,
 } from "../i18n/html-messages.js";
@@ -38,16 +37,7 @@ export type HtmlRow = Omit<ReportRow, "duplicate_of"> & {
 };
 
 /** The report's claims ledger summary (contract 10.2): null when recording is off, absent in older reports. */
-export interface HtmlLedger {
-  readonly table: string;
-  readonly outcome: LedgerOutcome;
-  readonly to_record: number;
-  readonly recorded: number;
-  readonly amount_recorded: string;
-  readonly max_record: number;
-  readonly gaps_before: number | null;
-  readonly gaps_after: number | null;
-}
+export type HtmlLedger = Omit<LedgerSummary, "error"> & { readonly error?: string | null };
 
 /** The ledger summary of a report, whether or not its library knows the field. */
 export function reportLedger(report: Report): HtmlLedger | null {
