@@ -12,12 +12,7 @@ import Big from "big.js";
 import { AT_RISK_VERDICTS, COLLECT_NOW_BUCKETS } from "../core/aging.js";
 import { AmountSum } from "../core/amounts.js";
 import type { LedgerSummary, Report, ReportRow } from "../core/types.js";
-import type {
-  ActionGroup,
-  AmountSource,
-  LedgerState,
-  LedgerWhy,
-} from "../i18n/html-messages.js";
+import type { ActionGroup, AmountSource, LedgerState, LedgerWhy } from "../i18n/html-messages.js";
 
 /** Rows listed on one page; past it the page says how many more the CSV and JSON hold. */
 export const HTML_MAX_ROWS = 20_000;
