@@ -39,7 +39,11 @@ export class BudgetedReads {
   }
 
   /** A query read a page at a time (memory stays flat); `onPage` returns false to stop early. */
-  each<Row>(text: string, object: string, onPage: (rows: Row[]) => Promise<boolean>): Promise<void> {
+  each<Row>(
+    text: string | { readonly text: string; readonly values: readonly unknown[] },
+    object: string,
+    onPage: (rows: Row[]) => Promise<boolean>,
+  ): Promise<void> {
     return eachPage<Row>(this.client, text, this.pageSize, onPage, (read) => this.guard(read, object));
   }
 

@@ -64,7 +64,7 @@ export interface HtmlMessages {
     Record<"step" | "view" | "stage" | "mode" | "why" | "outcome" | "duration", string>
   >;
   readonly refreshOutcome: Readonly<
-    Record<"ok" | "failed" | "skipped" | "out_of_time" | "not_permitted" | "planned", string>
+    Record<"ok" | "fresh" | "failed" | "skipped" | "out_of_time" | "not_permitted" | "planned", string>
   >;
   readonly parameters: string;
   readonly metrics: string;
@@ -163,6 +163,7 @@ const en: HtmlMessages = {
   },
   refreshOutcome: {
     ok: "ok",
+    fresh: "skipped: fresh",
     failed: "FAILED",
     skipped: "skipped",
     out_of_time: "not started: out of time",
@@ -312,6 +313,7 @@ const es: HtmlMessages = {
   },
   refreshOutcome: {
     ok: "ok",
+    fresh: "omitido: al día",
     failed: "FALLÓ",
     skipped: "omitido",
     out_of_time: "no iniciado: sin tiempo",
