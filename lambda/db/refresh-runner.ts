@@ -155,7 +155,18 @@ export class RefreshRunner {
       { steps, drivers, populated: (name) => this.#nodes.get(name)?.populated ?? true },
       {
         lockTimeoutMs: this.settings.lockTimeoutMs,
-        statementTimeoutMs: () => this.budget.statementMs(this.settings.statementTimeoutMs),
+        // A check may use at most half of what is left for refreshing, so that an undecided view (a check
+        // cut short) can still be refreshed as before within the budget.
+        statementTimeoutMs: () =>
+          Math.min(
+            this.settings.statementTimeoutMs,
+            Math.max(
+              1,
+              (this.budget.remaining() -
+                TimeBudget.reserveForReverify(this.journal.spentIn("identify", "verify"))) /
+                2,
+            ),
+          ),
       },
     );
     const settled = settleStaleness(steps, checks);
