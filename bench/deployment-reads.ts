@@ -108,10 +108,18 @@ function countReads(pool: pg.Pool): Map<string, number> {
   return counts;
 }
 
-/** A reader querying `sql` every 20 ms; `stop()` returns the longest query it saw (ms). */
-async function reader(url: string, sql: string, values: unknown[]): Promise<{ stop: () => Promise<number> }> {
+/**
+ * A reader querying `sql` every 20 ms; `stop()` returns the longest query it saw (ms). `pid` lets the lock
+ * monitor tell a query slowed by the machine from one waiting on a lock.
+ */
+async function reader(
+  url: string,
+  sql: string,
+  values: unknown[],
+): Promise<{ pid: number; stop: () => Promise<number> }> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
+  const pid = (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid as number;
   let running = true;
   let longest = 0;
   const loop = (async () => {
@@ -121,6 +129,48 @@ async function reader(url: string, sql: string, values: unknown[]): Promise<{ st
       const took = performance.now() - t0;
       longest = Math.max(longest, took);
       await new Promise((r) => setTimeout(r, Math.max(0, 20 - took)));
+    }
+  })();
+  return {
+    pid,
+    stop: async () => {
+      running = false;
+      await loop;
+      await client.end();
+      return longest;
+    },
+  };
+}
+
+/**
+ * Polls every 10 ms which of `pids` wait on a lock (`pg_stat_activity.wait_event_type = 'Lock'`); `stop()`
+ * returns, per pid, the longest stretch it was seen waiting (ms; 0 when never).
+ */
+async function lockMonitor(
+  url: string,
+  pids: number[],
+): Promise<{ stop: () => Promise<Map<number, number>> }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const since = new Map<number, number>();
+  const longest = new Map<number, number>(pids.map((p) => [p, 0]));
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const now = performance.now();
+      const { rows } = await client.query<{ pid: number }>(
+        "SELECT pid FROM pg_stat_activity WHERE pid = ANY($1::int[]) AND wait_event_type = 'Lock'",
+        [pids],
+      );
+      const waiting = new Set(rows.map((r) => r.pid));
+      for (const pid of pids) {
+        if (waiting.has(pid)) {
+          const start = since.get(pid) ?? now;
+          since.set(pid, start);
+          longest.set(pid, Math.max(longest.get(pid) ?? 0, now - start));
+        } else since.delete(pid);
+      }
+      await new Promise((r) => setTimeout(r, 10));
     }
   })();
   return {
@@ -141,7 +191,9 @@ interface RunFigures {
   refreshMs: number;
   stalenessMs: number;
   waits: Map<string, number>;
+  lockWaits: Map<string, number>;
   wouldRefresh: number;
+  phases: string;
 }
 
 const READERS = [
@@ -162,11 +214,20 @@ async function measuredRun(
     const readers = await Promise.all(
       READERS.map((r) => reader(url, `SELECT count(*) FROM ${r.rel} WHERE driver_id = $1`, [driver])),
     );
+    const monitor = await lockMonitor(
+      url,
+      readers.map((r) => r.pid),
+    );
     const t0 = performance.now();
     const report = await new ReconcileCabinetClaims14d(pool).runReconcile({ asOf: AS_OF, ...params });
     const wallMs = performance.now() - t0;
+    const locked = await monitor.stop();
     const waits = new Map<string, number>();
-    for (const [i, r] of readers.entries()) waits.set(READERS[i]?.label as string, await r.stop());
+    const lockWaits = new Map<string, number>();
+    for (const [i, r] of readers.entries()) {
+      waits.set(READERS[i]?.label as string, await r.stop());
+      lockWaits.set(READERS[i]?.label as string, locked.get(r.pid) ?? 0);
+    }
     const ok = report.refreshed_views.filter((r) => r.ok);
     return {
       label,
@@ -178,6 +239,11 @@ async function measuredRun(
         .filter((p) => p.phase.startsWith("staleness"))
         .reduce((sum, p) => sum + p.duration_ms, 0),
       waits,
+      lockWaits,
+      phases: report.phases
+        .filter((p) => !p.phase.startsWith("refresh ops."))
+        .map((p) => `${p.phase} ${ms(p.duration_ms)}`)
+        .join(", "),
       wouldRefresh: (report.rows ?? []).filter((r) => r.verdict === "WOULD_REFRESH").length,
     };
   } finally {
@@ -250,16 +316,18 @@ try {
       const lines = [
         `\n### scale ${scale}, ${state}: ${truth.counts.summary_daily} trip rows, ${truth.counts.drivers} drivers, ${truth.windowRows} gap rows in the window (generated in ${ms(generatedMs)})`,
         "",
-        `| run | wall | refreshes | refresh time | staleness checks | longest wait: ${READERS.map((r) => r.label).join(" / ")} | WOULD_REFRESH rows | statements reading each view |`,
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        `| run | wall | refreshes | refresh time | staleness checks | longest query: ${READERS.map((r) => r.label).join(" / ")} | longest lock wait: same readers | WOULD_REFRESH rows | statements reading each view |`,
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         ...runs.map(
           (r) =>
-            `| ${r.label} | ${ms(r.wallMs)} | ${r.refreshed.length}${r.refreshed.length ? ` (${r.refreshed.join(", ")})` : ""} | ${ms(r.refreshMs)} | ${ms(r.stalenessMs)} | ${READERS.map((x) => ms(r.waits.get(x.label) ?? 0)).join(" / ")} | ${r.wouldRefresh} | ${[...r.reads].map(([k, v]) => `${short(k)} ${v}`).join(", ")} |`,
+            `| ${r.label} | ${ms(r.wallMs)} | ${r.refreshed.length}${r.refreshed.length ? ` (${r.refreshed.join(", ")})` : ""} | ${ms(r.refreshMs)} | ${ms(r.stalenessMs)} | ${READERS.map((x) => ms(r.waits.get(x.label) ?? 0)).join(" / ")} | ${READERS.map((x) => ms(r.lockWaits.get(x.label) ?? 0)).join(" / ")} | ${r.wouldRefresh} | ${[...r.reads].map(([k, v]) => `${short(k)} ${v}`).join(", ")} |`,
         ),
+        "",
+        `Phases of the steady run: ${steady.phases}.`,
         "",
         `Floor of the steady run: one read of each view it needs ${ms(floor.reduce((s, r) => s + r.ms, 0))} (${floor.map((f) => `${f.label.split(",")[0]} ${ms(f.ms)}`).join("; ")}) + staleness checks ${ms(steady.stalenessMs)} = ${ms(floorMs)}; steady wall / floor: ${(steady.wallMs / floorMs).toFixed(2)}x (target <= 1.10).`,
         `Staleness checks ${ms(steady.stalenessMs)} against the refreshes they replace (--force-refresh, second run) ${ms(forcedSteady.refreshMs)}: ${(steady.stalenessMs / Math.max(1, forcedSteady.refreshMs)).toFixed(3)}x; steady wall ${ms(steady.wallMs)} against forced ${ms(forcedSteady.wallMs)}.`,
-        `Targets: steady run refreshes nothing: ${steady.refreshed.length === 0 ? "yes" : "**NO**"}; no reader waits > 100 ms (steady): ${[...steady.waits.values()].every((w) => w <= 100) ? "yes" : "**NO**"}; steady dry run has no WOULD_REFRESH: ${dry.wouldRefresh === 0 ? "yes" : "**NO**"}.`,
+        `Targets: steady run refreshes nothing: ${steady.refreshed.length === 0 ? "yes" : "**NO**"}; no reader query > 100 ms (steady): ${[...steady.waits.values()].every((w) => w <= 100) ? "yes" : "**NO**"}; no reader waits on a lock > 100 ms (steady): ${[...steady.lockWaits.values()].every((w) => w <= 100) ? "yes" : "**NO**"}; steady dry run has no WOULD_REFRESH: ${dry.wouldRefresh === 0 ? "yes" : "**NO**"}.`,
       ];
       process.stdout.write(`${lines.join("\n")}\n`);
       await withClient(server.url, async (c) => {
