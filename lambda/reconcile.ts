@@ -10,7 +10,6 @@ import { AmountError } from "./core/amounts.js";
 import { look, needsRefresh } from "./core/decide.js";
 import { decidedAgainst, type LedgerWrite, planLedger, settleLedger } from "./core/ledger.js";
 import { MetricsAccumulator } from "./core/metrics.js";
-import { failedUpstream, isRefreshable } from "./core/refresh-plan.js";
 import { reportColumns, statusCounts } from "./core/report-columns.js";
 import { RowDecider } from "./core/row-decider.js";
 import { type JournalLogger, RunJournal } from "./core/run-journal.js";
@@ -269,14 +268,14 @@ class Run {
     const queries = new RunQueries(contract);
     try {
       await this.#identify(client, queries, asOf);
-      const anyToFix = await this.#verify(queries);
+      const verified = await this.#verify(queries);
       await this.#journal.phase("plan", async () => {
         await this.reads.cap();
         await refresh.readPlan(contract);
       });
-      await refresh.upstream(anyToFix);
+      await refresh.upstream(verified.fixable.size > 0, [...verified.fixable]);
       await this.#decideAndStream(queries, refresh, asOf, client, ledger, head.run_id);
-      await refresh.dependents();
+      await refresh.dependents([...verified.drivers]);
     } catch (error) {
       if (!(error instanceof BudgetExhausted)) throw error;
       this.#journal.budgetExhausted({ kind: "read", detail: error.message });
@@ -307,24 +306,28 @@ class Run {
     });
   }
 
-  /** Step 3: the first look at every analysed row; returns whether a refresh could change any verdict. */
-  async #verify(queries: RunQueries): Promise<boolean> {
+  /**
+   * Step 3: the first look at every analysed row; returns the analysed drivers, and those with a row a
+   * refresh could fix (the staleness checks are about their rows only, docs/contract.md §10.3).
+   */
+  async #verify(queries: RunQueries): Promise<{ drivers: Set<string>; fixable: Set<string> }> {
     return this.#journal.phase("verify", async () => {
       await this.reads.cap();
       await this.reads.query(queries.firstLook(), queries.shown.firstLook);
       const dates = await this.reads.query<TripDatesRow>(queries.tripDates(), queries.shown.trips);
       for (const w of warn.tripDateWarnings(dates.rows[0] as TripDatesRow)) this.#journal.warn(w);
-      let anyToFix = false;
-      const fixable = (raw: FirstLookRow) => {
-        const { row, before } = toFirstLook(raw, queries.optional);
-        return needsRefresh(priced(() => look(row, before)));
-      };
-      // Stops reading at the first page holding a row a refresh could fix.
+      const drivers = new Set<string>();
+      const fixable = new Set<string>();
       await this.reads.each<FirstLookRow>(queries.firstLookRows(), queries.shown.rows, async (page) => {
-        anyToFix = page.some(fixable);
-        return !anyToFix;
+        for (const raw of page) {
+          const { row, before } = toFirstLook(raw, queries.optional);
+          if (row.driver_id === null) continue;
+          drivers.add(row.driver_id);
+          if (needsRefresh(priced(() => look(row, before)))) fixable.add(row.driver_id);
+        }
+        return true;
       });
-      return anyToFix;
+      return { drivers, fixable };
     });
   }
 
@@ -345,8 +348,7 @@ class Run {
       {
         dryRun: this.params.dryRun,
         refreshed: refresh.upstreamRan,
-        refreshable: isRefreshable(refresh.plan),
-        failedRefresh: failedUpstream(refresh.plan, refresh.results),
+        ...refresh.decideContext(),
       },
       this.options.gapStatuses,
       asOf,
@@ -354,7 +356,9 @@ class Run {
     const held: ReportRow[] | null = ledger ? [] : null;
     await this.#journal.phase("decide", async () => {
       await this.reads.cap();
-      await this.reads.each<FinalRow>(queries.finalRows(), queries.shown.final, async (page) => {
+      const reread = refresh.rereadScope();
+      const scope = reread === "all" ? "all" : reread.size === 0 ? "none" : [...reread];
+      await this.reads.each<FinalRow>(queries.finalRows(scope), queries.shown.final, async (page) => {
         for (const raw of page) {
           const row = decideRow(decider, toFinal(raw, queries.optional));
           if (held) held.push(row);

@@ -82,6 +82,12 @@ export interface DeploymentModel {
   achieved: DeploymentAchievedRow[];
   gap: DeploymentGapRow[];
   claims: Record<DeploymentState, ClaimsByMoment>;
+  /**
+   * Drivers for whom a materialized view beneath the claims view holds other rows now than at its last
+   * refresh (live: the payments chain, as the enriched MV gives it per driver; drift: that and the
+   * receivable MV): the drivers a refresh can change (docs/contract.md §10.3).
+   */
+  staleDrivers: Record<DeploymentState, ReadonlySet<string>>;
   /** Trips in [lead_date, lead_date + 14) of a driver as the JOB counts them (both date formats). */
   jobTripsInWindow(driverId: string, leadDate: string): number;
   /** summary_daily rows of a driver written YYYY-MM-DD, with their day. */
@@ -245,6 +251,56 @@ function paymentStatus(
   return new Map([...best].map(([k, v]) => [k, v.status]));
 }
 
+/** Per driver, the rows of the enriched payments MV built from these rows (as comparable strings). */
+function enrichedRows(
+  ds: DeploymentDataset,
+  payments: readonly RawPaymentRow[],
+  ledger: readonly LedgerRow[],
+): Map<string, string[]> {
+  const key = (name: string) => name.replace(/^ +| +$/g, "").toLowerCase();
+  const driversByName = new Map<string, string[]>();
+  for (const d of ds.drivers)
+    driversByName.set(key(d.full_name), [...(driversByName.get(key(d.full_name)) ?? []), d.driver_id]);
+  const latest = new Map<number, LedgerRow>();
+  for (const l of ledger) {
+    const seen = latest.get(l.payment_id);
+    if (!seen || l.version > seen.version) latest.set(l.payment_id, l);
+  }
+  const out = new Map<string, string[]>();
+  for (const p of payments) {
+    const l = latest.get(p.id);
+    if (!l) continue;
+    for (const driver of driversByName.get(key(p.driver_name)) ?? []) {
+      out.set(driver, [
+        ...(out.get(driver) ?? []),
+        `${p.id}|${p.milestone}|${p.amount}|${l.status}|${l.recorded_at}`,
+      ]);
+    }
+  }
+  return out;
+}
+
+/** Drivers whose rows differ between two per-driver groupings of a view's rows. */
+function differingDrivers(a: Map<string, string[]>, b: Map<string, string[]>): Set<string> {
+  const out = new Set<string>();
+  for (const driver of new Set([...a.keys(), ...b.keys()])) {
+    const x = [...(a.get(driver) ?? [])].sort().join("\n");
+    const y = [...(b.get(driver) ?? [])].sort().join("\n");
+    if (x !== y) out.add(driver);
+  }
+  return out;
+}
+
+/** Per driver, the rows of the receivable MV (paying partner achievements) from these calculation rows. */
+function receivableRows(calc: DeploymentCalcRow[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const p of partnerAchieved(calc, true)) {
+    const row = `${p.person_key}|${p.rule_id}|${p.milestone_trips}|${p.lead_date}|${p.achieved_date}|${p.amount}`;
+    out.set(p.driver_id, [...(out.get(p.driver_id) ?? []), row]);
+  }
+  return out;
+}
+
 /**
  * The claims view's rule, on partner achievements: per (driver, milestone), the latest lead date whose
  * achievement falls in [lead_date, lead_date + 14] (day 14 included), earliest achieved date among equals.
@@ -380,6 +436,14 @@ export function buildDeploymentModel(ds: DeploymentDataset): DeploymentModel {
         refreshed: claimsView(partnerAchieved(calcNow, true), paidNow),
       },
     },
+    staleDrivers: (() => {
+      const payments = differingDrivers(
+        enrichedRows(ds, ds.payments, ds.ledger),
+        enrichedRows(ds, [...ds.payments, ...ds.late_payments], [...ds.ledger, ...ds.late_ledger]),
+      );
+      const receivable = differingDrivers(receivableRows(calcSnapshot), receivableRows(calcNow));
+      return { live: payments, drift: new Set([...payments, ...receivable]) };
+    })(),
     jobTripsInWindow(driverId, leadDate) {
       const lead = dayOf(leadDate);
       let sum = 0;

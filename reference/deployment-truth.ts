@@ -67,8 +67,9 @@
  *   truth.ledgerByStatus                       // ledger rows per status, as loaded
  *
  * The job's upstream plan holds, in both states, materialized views in the claims view's closure (live: the
- * payments chain; drift: the receivable MV and the payments chain), so a dry run says WOULD_REFRESH for
- * every SHOULD_EXIST row, carrying the diagnosis of the data as it is.
+ * payments chain; drift: the receivable MV and the payments chain); a dry run says WOULD_REFRESH for the
+ * SHOULD_EXIST rows of the drivers those views are stale for (`model.staleDrivers`, §10.3) and STILL_MISSING
+ * for the others, each carrying the diagnosis of the data as it is.
  */
 import { dayOf } from "./days.js";
 import {
@@ -367,8 +368,12 @@ function stateTruth(
         ? { verdict: "INVALID", invalid_reason: first.reason, diagnosis: null }
         : first.kind === "ALREADY_EXISTS"
           ? { verdict: "ALREADY_EXISTS", ...none }
-          : // The plan holds MVs in the claims view's closure in both states (§9.2).
-            { verdict: "WOULD_REFRESH", invalid_reason: null, diagnosis: diagnose(r, before) };
+          : {
+              // WOULD_REFRESH only where a stale view beneath the claims view can change the row (§10.3).
+              verdict: model.staleDrivers[state].has(r.driver_id) ? "WOULD_REFRESH" : "STILL_MISSING",
+              invalid_reason: null,
+              diagnosis: diagnose(r, before),
+            };
     const afterRefresh: ExpectedOutcome =
       second.kind === "INVALID"
         ? { verdict: "INVALID", invalid_reason: second.reason, diagnosis: null }

@@ -227,6 +227,53 @@ function achievedView(calc: PaymentCalcRow[]): AchievedRow[] {
 }
 
 /**
+ * Per driver, the rows of the lower claims MV (`mv_cabinet_claims_base`) as comparable strings, from `trips`:
+ * what the job's staleness check compares (docs/contract.md §10.3), its recount and rule count included.
+ */
+function claimsBaseRows(ds: Dataset, trips: Map<string, TripDay[]>): Map<string, string[]> {
+  const groups = new Map<string, { achieved: string | null; amount: number; rows: number }>();
+  for (const p of paymentCalculation(ds, trips)) {
+    if (p.origin_tag !== "cabinet" || p.rule_scope !== "partner" || !p.milestone_achieved) continue;
+    if (p.driver_id === null || !isMilestone(p.milestone_trips)) continue;
+    const lead = dayOf(p.lead_date);
+    let recount = 0;
+    for (const t of trips.get(p.driver_id) ?? []) {
+      if (t.dmy && t.day > lead && t.day < lead + WINDOW_DAYS) recount += t.n;
+    }
+    if (recount < p.milestone_trips) continue;
+    const key = `${p.driver_id}\u0000${p.milestone_trips}\u0000${p.lead_date}\u0000${recount}`;
+    const seen = groups.get(key) ?? { achieved: null, amount: Number.NEGATIVE_INFINITY, rows: 0 };
+    if (p.achieved_date !== null && (seen.achieved === null || p.achieved_date < seen.achieved))
+      seen.achieved = p.achieved_date;
+    seen.amount = Math.max(seen.amount, Number(p.amount));
+    seen.rows++;
+    groups.set(key, seen);
+  }
+  const out = new Map<string, string[]>();
+  for (const [key, g] of groups) {
+    const driver = key.slice(0, key.indexOf("\u0000"));
+    out.set(driver, [...(out.get(driver) ?? []), `${key}|${g.achieved}|${g.amount}|${g.rows}`]);
+  }
+  return out;
+}
+
+/** Drivers whose rows differ between two per-driver groupings. */
+function differingDrivers(a: Map<string, string[]>, b: Map<string, string[]>): Set<string> {
+  const out = new Set<string>();
+  for (const driver of new Set([...a.keys(), ...b.keys()])) {
+    if ([...(a.get(driver) ?? [])].sort().join("\n") !== [...(b.get(driver) ?? [])].sort().join("\n"))
+      out.add(driver);
+  }
+  return out;
+}
+
+const claimsByDriver = (claims: readonly ClaimRow[]) => {
+  const out = new Map<string, string[]>();
+  for (const c of claims) out.set(c.driver_id, [...(out.get(c.driver_id) ?? []), JSON.stringify(c)]);
+  return out;
+};
+
+/**
  * The claims as the MV chain computes them from `trips`: cabinet partner calculation rows achieved, whose
  * trips recount over (lead_date, lead_date + 14), the lead day excluded (the modelled off-by-one), reaches
  * the milestone; then one claim per (driver, milestone) under its latest lead date, matched to payments.
@@ -367,6 +414,11 @@ export interface Model {
   before: { claims: ClaimRow[]; gap: GapViewRow[] };
   /** The same after refreshing the claims MVs in dependency order. */
   after: { claims: ClaimRow[]; gap: GapViewRow[] };
+  /**
+   * Drivers for whom a claims MV holds other rows than its refresh would give (the lower MV, or the upper
+   * one): the drivers a refresh can change, so the only ones a dry run says WOULD_REFRESH for (§10.3).
+   */
+  staleDrivers: ReadonlySet<string>;
   /** Trips in [lead_date, lead_date + 14) per driver and lead date, both date formats (what the job counts). */
   tripsInWindow(driverId: string, leadDate: string): number;
 }
@@ -382,6 +434,10 @@ export function buildModel(ds: Dataset): Model {
     achieved: achievedView(paymentCalc),
     before: { claims: claimsBefore, gap: gapView(ds, all, claimsBefore) },
     after: { claims: claimsAfter, gap: gapView(ds, all, claimsAfter) },
+    staleDrivers: new Set([
+      ...differingDrivers(claimsBaseRows(ds, snapshot), claimsBaseRows(ds, all)),
+      ...differingDrivers(claimsByDriver(claimsBefore), claimsByDriver(claimsAfter)),
+    ]),
     tripsInWindow(driverId, leadDate) {
       const lead = dayOf(leadDate);
       let sum = 0;
@@ -402,7 +458,7 @@ export interface ExpectedDecision {
   dry_run_invalid_reason: InvalidReason | null;
   /** Diagnosis of the normal run (null unless afterRefresh is STILL_MISSING). */
   diagnosis: Diagnosis | null;
-  /** Diagnosis a dry run gives a WOULD_REFRESH row: read on the data as it is, stale claims included. */
+  /** Diagnosis a dry run gives a WOULD_REFRESH or STILL_MISSING row: on the data as it is, stale claims included. */
   dry_run_diagnosis: Diagnosis | null;
 }
 
@@ -512,7 +568,13 @@ export function expectedDecisions(ds: Dataset, model: Model, daysBack = DEFAULT_
       gap_reason: row.gap_reason,
       claim_status_after_refresh: afterStatus.get(`${row.lead_source_pk}\u0000${row.milestone_value}`) ?? "",
       expected: {
-        dryRun: first.kind === "SHOULD_EXIST" ? "WOULD_REFRESH" : first.kind,
+        // WOULD_REFRESH only where a stale claims MV can change the row (§10.3); the others are final.
+        dryRun:
+          first.kind !== "SHOULD_EXIST"
+            ? first.kind
+            : model.staleDrivers.has(row.driver_id as string)
+              ? "WOULD_REFRESH"
+              : "STILL_MISSING",
         afterRefresh,
         invalid_reason: second.kind === "INVALID" ? second.reason : null,
         dry_run_invalid_reason: first.kind === "INVALID" ? first.reason : null,

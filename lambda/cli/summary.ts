@@ -46,7 +46,9 @@ export function formatSummary(report: Report, outputs: string[] = [], lang: Lang
     const outcome = result
       ? result.ok
         ? `${t.okIn} ${seconds(result.duration_ms)}`
-        : `${t.failed}: ${result.error}`
+        : result.outcome.kind === "fresh"
+          ? (result.error ?? "")
+          : `${t.failed}: ${result.error}`
       : step.permitted
         ? t.planned
         : `NOT PERMITTED (owner ${step.owner})`;

@@ -5,6 +5,7 @@
  */
 import { type Price, priceOf } from "./amounts.js";
 import { addDays, isInsideWindow, WINDOW_DAYS } from "./dates.js";
+import { type DriverScope, type FailedRefresh, inScope } from "./refresh-plan.js";
 import type {
   Classification,
   DataDetailFacts,
@@ -172,15 +173,17 @@ export interface DecideContext {
   /** Whether the upstream refresh ran (false in dry-run and when nothing needed fixing). */
   readonly refreshed: boolean;
   /**
-   * Whether a refresh could change a row: the plan holds a materialized view that the claims view or the
-   * canonical achieved view reads (docs/contract.md §9.2). Without one, a dry run says STILL_MISSING too.
+   * The analysed drivers a refresh could change: those a stale (or undecided) view of the plan beneath the
+   * claims or canonical achieved view is stale for (docs/contract.md §10.3). A dry run says WOULD_REFRESH
+   * only for their rows; every other row gets its final verdict at once.
    */
-  readonly refreshable: boolean;
+  readonly changeable: DriverScope;
   /**
-   * The first materialized view feeding the claims or achieved view whose refresh did not succeed, with the
-   * outcome in words. Views only the gap view reads, and dependents, never count (§9.5).
+   * The views feeding the claims or achieved view whose refresh did not succeed, in plan order, each with
+   * the analysed drivers it could have changed: only their rows are REFRESH_FAILED (§10.3). Views only the
+   * gap view reads, and dependents, never count (§9.5).
    */
-  readonly failedRefresh: { readonly name: string; readonly error: string } | null;
+  readonly failedRefresh: readonly FailedRefresh[];
 }
 
 /**
@@ -251,7 +254,7 @@ function finalVerdict(
   }
   // The diagnosis of the data as it is, on every path: a dry run, an empty plan, a failed refresh (§9.1).
   const found = diagnose(row as GapRow & { lead_date: string }, facts);
-  if (context.dryRun && context.refreshable) {
+  if (context.dryRun && inScope(context.changeable, row.driver_id)) {
     return {
       verdict: "WOULD_REFRESH",
       invalid_reason: null,
@@ -260,8 +263,8 @@ function finalVerdict(
       detail_facts: found.facts,
     };
   }
-  const failed = context.failedRefresh;
-  if (failed !== null) {
+  const failed = context.failedRefresh.find((f) => inScope(f.drivers, row.driver_id));
+  if (failed !== undefined) {
     return {
       verdict: "STILL_MISSING",
       invalid_reason: null,

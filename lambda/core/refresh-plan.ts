@@ -26,6 +26,10 @@ export interface CatalogNode {
   readonly owner: string;
   /** The job's role may refresh it (ownership, or MAINTAIN on PostgreSQL 17+). */
   readonly permitted: boolean;
+  /** Has a `driver_id` column (staleness is then checked per analysed driver). */
+  readonly driverColumn?: boolean;
+  /** Partial or expression indexes, with the plain columns each covers (for the unique-index advice). */
+  readonly adviceKeys?: ReadonlyArray<{ readonly index: string; readonly columns: readonly string[] }>;
 }
 
 export interface PlanRoots {
@@ -113,6 +117,23 @@ export function planRefresh(
   const deps = new Map<number, Set<number>>();
   for (const oid of planned) deps.set(oid, materializedReads(byOid.get(oid) as CatalogNode, planned, byOid));
 
+  // A view reached from the claims and achieved views only through plan views that read it: what it can
+  // change is what they can change once refreshed (a payments chain with no driver column under one with).
+  const readers = (oid: number) => up.filter((o) => o !== oid && deps.get(o)?.has(oid));
+  const coveredBy = (n: CatalogNode): string[] => {
+    const through = new Set(readers(n.oid));
+    if (through.size === 0 || !feedsClaims.has(n.oid)) return [];
+    const reached = new Set<number>();
+    const stack = [roots.claimsView, roots.achievedView];
+    while (stack.length > 0) {
+      const oid = stack.pop() as number;
+      if (reached.has(oid) || through.has(oid)) continue;
+      reached.add(oid);
+      for (const next of byOid.get(oid)?.reads ?? []) stack.push(next);
+    }
+    return reached.has(n.oid) ? [] : [...through].map((o) => display(byOid.get(o) as CatalogNode)).sort();
+  };
+
   const step = (n: CatalogNode, stage: RefreshStage): RefreshStep => ({
     name: display(n),
     schema: n.schema,
@@ -128,6 +149,12 @@ export function planRefresh(
     feeds_claims: stage === "upstream" && feedsClaims.has(n.oid),
     permitted: n.permitted,
     owner: n.owner,
+    driver_column: n.driverColumn ?? false,
+    covered_by: stage === "upstream" ? coveredBy(n) : [],
+    stale: "unknown",
+    stale_how: "not checked",
+    stale_drivers: null,
+    index_advice: null,
   });
   const nodes = (oids: number[]) => oids.map((oid) => byOid.get(oid) as CatalogNode);
   return [
@@ -143,7 +170,10 @@ export function planRefresh(
 export function blockedBy(step: RefreshStep, results: ReadonlyMap<string, RefreshResult>): string | null {
   for (const dep of step.depends_on) {
     const result = results.get(dep);
-    if (result && !result.ok) return result.outcome.kind === "skipped" ? result.outcome.because : dep;
+    // A fresh view was left as it is on purpose: what reads it is checked against it as it is.
+    if (result && !result.ok && result.outcome.kind !== "fresh") {
+      return result.outcome.kind === "skipped" ? result.outcome.because : dep;
+    }
   }
   return null;
 }
@@ -153,6 +183,8 @@ export function describeOutcome(outcome: RefreshOutcome): string | null {
   switch (outcome.kind) {
     case "ok":
       return null;
+    case "fresh":
+      return `skipped: fresh (${outcome.how})`;
     case "failed":
       return outcome.sqlstate ? `${outcome.message} (SQLSTATE ${outcome.sqlstate})` : outcome.message;
     case "skipped":
@@ -217,4 +249,175 @@ export function failedUpstream(
   const feeding = new Set(plan.filter((s) => s.feeds_claims).map((s) => s.name));
   const failed = results.find((r) => r.stage === "upstream" && !r.ok && feeding.has(r.name));
   return failed ? { name: failed.name, error: failed.error ?? "not refreshed" } : null;
+}
+
+/**
+ * The analysed drivers something can change: `all` of them, or a set. A view stale as a whole (no driver
+ * column to tell) counts for every analysed row unless the plan proves otherwise (`settleStaleness`).
+ */
+export type DriverScope = "all" | ReadonlySet<string>;
+
+export function inScope(scope: DriverScope, driver: string | null): boolean {
+  if (driver === null) return false;
+  return scope === "all" || scope.has(driver);
+}
+
+export function unionScope(a: DriverScope, b: DriverScope): DriverScope {
+  if (a === "all" || b === "all") return "all";
+  return new Set([...a, ...b]);
+}
+
+const isEmpty = (scope: DriverScope) => scope !== "all" && scope.size === 0;
+const NONE: DriverScope = new Set<string>();
+
+/**
+ * What the database said about one step: its definition evaluated (with the plan views it reads directly,
+ * when they are stale, replaced by what their refresh would produce: `inlined`) compared with its rows,
+ * for the analysed drivers or whole. `unknown` when it could not be decided (an error, a timeout, a view
+ * not populated): the view is then refreshed as before.
+ */
+export type StaleCheck =
+  | { readonly kind: "same"; readonly how: string; readonly inlined: readonly string[] }
+  | {
+      readonly kind: "differs";
+      readonly drivers: readonly string[] | "all";
+      readonly how: string;
+      readonly inlined: readonly string[];
+    }
+  | { readonly kind: "unknown"; readonly how: string; readonly inlined?: readonly string[] };
+
+/** A stage's steps with their staleness decided, and the analysed drivers each stale step can change. */
+export interface SettledStage {
+  readonly steps: RefreshStep[];
+  /** Per step name: the drivers it is stale for (`all`, a set; empty when fresh). */
+  readonly scopes: ReadonlyMap<string, DriverScope>;
+  /** Steps whose staleness is `unknown` (refreshed as before). */
+  readonly unknown: ReadonlySet<string>;
+}
+
+/**
+ * Decides `stale` for every step of one stage, in plan order, from the checks: a view that reads a stale
+ * plan view it could not be evaluated against (not inlined: read through a plain view) is stale too, for
+ * the same drivers, or whole when either has no driver column. Then, in reverse order, a view stale as a
+ * whole that the plan proves is reached only through its readers (`covered_by`) counts only for the drivers
+ * those readers are stale for, since their check already evaluated it as refreshed.
+ */
+export function settleStaleness(
+  steps: readonly RefreshStep[],
+  checks: ReadonlyMap<string, StaleCheck>,
+): SettledStage {
+  const scopes = new Map<string, DriverScope>();
+  const unknown = new Set<string>();
+  const how = new Map<string, string>();
+  for (const step of steps) {
+    const check = checks.get(step.name) ?? ({ kind: "unknown", how: "not checked" } as const);
+    let scope: DriverScope =
+      check.kind === "same"
+        ? NONE
+        : check.kind === "unknown" || check.drivers === "all"
+          ? "all"
+          : new Set(check.drivers);
+    let words = check.how;
+    if (check.kind === "unknown") unknown.add(step.name);
+    const inlined = new Set(check.inlined ?? []);
+    for (const dep of step.depends_on) {
+      const below = scopes.get(dep);
+      if (below === undefined || isEmpty(below) || inlined.has(dep)) continue;
+      if (unknown.has(dep) && check.kind !== "unknown") {
+        unknown.add(step.name);
+        words += `; reads ${dep}, whose staleness is unknown`;
+      } else words += `; reads ${dep}, stale beneath it`;
+      scope = unionScope(scope, step.driver_column ? below : "all");
+    }
+    scopes.set(step.name, scope);
+    how.set(step.name, words);
+  }
+  for (const step of [...steps].reverse()) {
+    const scope = scopes.get(step.name) as DriverScope;
+    if (scope !== "all" || unknown.has(step.name) || step.covered_by.length === 0) continue;
+    const readers = step.covered_by.map((r) => scopes.get(r));
+    if (readers.some((r) => r === undefined)) continue;
+    const narrowed = (readers as DriverScope[]).reduce(unionScope, NONE);
+    scopes.set(step.name, narrowed);
+    how.set(
+      step.name,
+      `${how.get(step.name)}; only ${step.covered_by.join(", ")} read${step.covered_by.length === 1 ? "s" : ""} it, ` +
+        (isEmpty(narrowed)
+          ? "and refreshed they would change no analysed driver's rows"
+          : `stale for ${narrowed === "all" ? "every" : narrowed.size} analysed driver(s)`),
+    );
+  }
+  return {
+    steps: steps.map((step) => {
+      const scope = scopes.get(step.name) as DriverScope;
+      const stale: RefreshStep["stale"] = unknown.has(step.name) ? "unknown" : !isEmpty(scope);
+      return {
+        ...step,
+        stale,
+        stale_how: how.get(step.name) as string,
+        stale_drivers: stale === true && scope !== "all" ? scope.size : null,
+      };
+    }),
+    scopes,
+    unknown,
+  };
+}
+
+/**
+ * The analysed drivers a dry run says WOULD_REFRESH for: those some stale (or undecided) upstream view
+ * beneath the claims or achieved view can change. `forced`: every such view counts for every row.
+ */
+export function changeableScope(
+  plan: readonly RefreshStep[],
+  scopes: ReadonlyMap<string, DriverScope>,
+  forced: boolean,
+): DriverScope {
+  let out: DriverScope = NONE;
+  for (const step of plan) {
+    if (step.stage !== "upstream" || !step.feeds_claims) continue;
+    out = unionScope(out, forced ? "all" : (scopes.get(step.name) ?? "all"));
+  }
+  return out;
+}
+
+/** An upstream view beneath the claims or achieved view that was not refreshed, and the rows it could change. */
+export interface FailedRefresh {
+  readonly name: string;
+  readonly error: string;
+  readonly drivers: DriverScope;
+}
+
+/**
+ * Every upstream view feeding the claims or achieved view whose refresh did not succeed (failed, refused,
+ * skipped behind one, out of time), in plan order, with the analysed drivers it could have changed: only
+ * those rows are REFRESH_FAILED (§10.3). A fresh view is not a failure; dependents never count (§9.5).
+ */
+export function failedRefreshes(
+  plan: readonly RefreshStep[],
+  results: readonly RefreshResult[],
+  scopes: ReadonlyMap<string, DriverScope>,
+): FailedRefresh[] {
+  const feeding = new Set(plan.filter((s) => s.stage === "upstream" && s.feeds_claims).map((s) => s.name));
+  return results
+    .filter((r) => r.stage === "upstream" && !r.ok && r.outcome.kind !== "fresh" && feeding.has(r.name))
+    .map((r) => ({ name: r.name, error: r.error ?? "not refreshed", drivers: scopes.get(r.name) ?? "all" }));
+}
+
+/**
+ * The analysed drivers whose claims and achieved facts must be read again after the upstream stage: those
+ * a successful refresh beneath the claims or achieved view could have changed (§10.3: each view is read once
+ * when no refresh ran). Empty: the first look stands.
+ */
+export function rereadScope(
+  plan: readonly RefreshStep[],
+  results: readonly RefreshResult[],
+  scopes: ReadonlyMap<string, DriverScope>,
+): DriverScope {
+  const feeding = new Set(plan.filter((s) => s.stage === "upstream" && s.feeds_claims).map((s) => s.name));
+  let out: DriverScope = NONE;
+  for (const r of results) {
+    if (r.stage === "upstream" && r.ok && feeding.has(r.name))
+      out = unionScope(out, scopes.get(r.name) ?? "all");
+  }
+  return out;
 }

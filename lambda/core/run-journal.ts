@@ -67,6 +67,10 @@ export class RunJournal {
    */
   refreshed(result: RefreshResult, cutByDeadline: boolean): void {
     const { name: view, mode, duration_ms } = result;
+    if (result.outcome.kind === "fresh") {
+      this.logger?.info("fresh: not refreshed", { view, how: result.outcome.how });
+      return;
+    }
     this.timed(`refresh ${view}`, duration_ms);
     if (cutByDeadline) {
       const how = result.outcome.kind === "out_of_time" ? "not_started" : "cut_short";

@@ -228,14 +228,36 @@ export interface RefreshStep {
   /** The job's role may refresh it: owns it (member of the owner role) or, on PostgreSQL 17+, has MAINTAIN. */
   readonly permitted: boolean;
   readonly owner: string;
+  /** It has a `driver_id` column: its staleness is checked, and counts, per analysed driver. */
+  readonly driver_column: boolean;
+  /**
+   * Upstream only: the plan's views that read it directly, when every path from the claims and achieved
+   * views down to it passes through one of them (so what it can change is what they can change); else [].
+   */
+  readonly covered_by: readonly string[];
+  /**
+   * Whether its rows differ from what its definition gives now, for the analysed rows (docs/contract.md
+   * §10.3): `true`, `false`, or `unknown` (undecided: refreshed as before). `stale_how` says how it was
+   * decided; `stale_drivers` counts the analysed drivers it is stale for (null: all of them, or not true).
+   */
+  readonly stale: boolean | "unknown";
+  readonly stale_how: string;
+  readonly stale_drivers: number | null;
+  /**
+   * Refreshed plain for want of a usable unique index, while its rows are unique on the columns of an
+   * existing partial or expression index: the index that would allow CONCURRENTLY (advice; never created).
+   */
+  readonly index_advice: string | null;
 }
 
 /**
- * What happened to one step, as a value (never parsed from text): refreshed; failed with its SQLSTATE;
+ * What happened to one step, as a value (never parsed from text): refreshed; not needed because it is fresh
+ * for every analysed row it could change (`fresh`, with how that was decided); failed with its SQLSTATE;
  * not attempted because a view it reads failed (`because`) or the time budget ran out; not permitted.
  */
 export type RefreshOutcome =
   | { readonly kind: "ok" }
+  | { readonly kind: "fresh"; readonly how: string }
   | { readonly kind: "failed"; readonly sqlstate: string | null; readonly message: string }
   | { readonly kind: "skipped"; readonly because: string }
   | { readonly kind: "out_of_time" }

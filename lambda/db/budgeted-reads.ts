@@ -69,7 +69,11 @@ export class BudgetedReads {
   }
 
   /** A query read a page at a time (memory stays flat); `onPage` returns false to stop early. */
-  async each<Row>(text: string, object: string, onPage: (rows: Row[]) => Promise<boolean>): Promise<void> {
+  async each<Row>(
+    text: string | { readonly text: string; readonly values: readonly unknown[] },
+    object: string,
+    onPage: (rows: Row[]) => Promise<boolean>,
+  ): Promise<void> {
     await this.#fitDeadline();
     return eachPage<Row>(this.client, text, this.pageSize, onPage, (read) => this.guard(read, object));
   }

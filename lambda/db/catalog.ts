@@ -36,6 +36,26 @@ const nodeColumns = (serverVersion: number) => `
          COALESCE((SELECT array_agg(DISTINCT r.refobjid::int)
                      FROM (${READS} WHERE rw.ev_class = c.oid) r), '{}') AS reads,
          pg_catalog.pg_get_userbyid(c.relowner) AS owner,
+         EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                  WHERE a.attrelid = c.oid AND a.attname = 'driver_id' AND a.attnum > 0
+                    AND NOT a.attisdropped) AS driver_column,
+         COALESCE((SELECT json_agg(json_build_object('index', ic.relname, 'columns', k.columns) ORDER BY ic.relname)
+                     FROM pg_catalog.pg_index i
+                     JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                    CROSS JOIN LATERAL (
+                          -- Plain key columns; for an expression index, every column it reads.
+                          SELECT array_agg(a.attname::text ORDER BY a.attnum) AS columns
+                            FROM pg_catalog.pg_attribute a
+                           WHERE a.attrelid = c.oid AND a.attnum > 0
+                             AND (a.attnum = ANY (i.indkey::int2[])
+                                  OR (i.indexprs IS NOT NULL AND EXISTS (
+                                        SELECT 1 FROM pg_catalog.pg_depend d
+                                         WHERE d.classid = 'pg_catalog.pg_class'::regclass
+                                           AND d.objid = i.indexrelid AND d.refobjid = c.oid
+                                           AND d.refobjsubid = a.attnum)))) k
+                    WHERE c.relkind = 'm' AND i.indrelid = c.oid
+                      AND (i.indpred IS NOT NULL OR i.indexprs IS NOT NULL) AND k.columns IS NOT NULL),
+                  '[]') AS advice_keys,
          CASE WHEN c.relkind = 'm' THEN ${permitted(serverVersion)} ELSE true END AS permitted`;
 
 interface NodeRow {
@@ -48,6 +68,8 @@ interface NodeRow {
   reads: number[];
   owner: string;
   permitted: boolean;
+  driver_column: boolean;
+  advice_keys: Array<{ index: string; columns: string[] }>;
 }
 
 const toNode = (r: NodeRow): CatalogNode => ({
@@ -60,6 +82,8 @@ const toNode = (r: NodeRow): CatalogNode => ({
   reads: r.reads,
   owner: r.owner,
   permitted: r.permitted,
+  driverColumn: r.driver_column,
+  adviceKeys: r.advice_keys,
 });
 
 /** Every relation the roots read, transitively, with what each reads. */

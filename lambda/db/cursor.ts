@@ -11,12 +11,13 @@ import Cursor from "pg-cursor";
  */
 export async function eachPage<Row>(
   client: pg.ClientBase,
-  text: string,
+  query: string | { readonly text: string; readonly values: readonly unknown[] },
   pageSize: number,
   onPage: (rows: Row[]) => Promise<boolean> | boolean,
   guard: <T>(read: () => Promise<T>) => Promise<T> = (read) => read(),
 ): Promise<void> {
-  const cursor = client.query(new Cursor<Row>(text));
+  const { text, values } = typeof query === "string" ? { text: query, values: undefined } : query;
+  const cursor = client.query(new Cursor<Row>(text, values as unknown[] | undefined));
   // Once the cursor has failed (a query error, or the connection lost under it) its portal is gone and
   // pg-cursor has already sent Sync; close() would then wait for a ReadyForQuery that a dead connection
   // never sends, and the run would hang instead of failing.

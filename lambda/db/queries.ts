@@ -76,7 +76,7 @@ export class RunQueries {
               ord integer PRIMARY KEY, driver_id text, lead_date date, milestone_value integer,
               gap_reason text, claim_status text, person_key text, lead_source_pk text, week_start date,
               trips_14d bigint, expected_amount numeric,
-              achieved_flag boolean, achieved_date date, claim_exists boolean);
+              achieved_flag boolean, achieved_date date, claim_exists boolean, claim_lead_dates date[]);
             TRUNCATE ${ROWS_TABLE}`;
   }
 
@@ -143,24 +143,28 @@ export class RunQueries {
     return `ANALYZE ${ROWS_TABLE}`;
   }
 
-  /** Canonical achieved per (driver, milestone) of the analysed rows; duplicates collapse (any / earliest). */
-  #achievedCte(): string {
+  /**
+   * Canonical achieved per (driver, milestone) of the analysed rows; duplicates collapse (any / earliest).
+   * `only`: a bound `text[]` parameter further restricting the drivers read (the second look after a
+   * refresh reads only what the refresh could have changed).
+   */
+  #achievedCte(only?: string): string {
     return `achieved AS (
       SELECT a.driver_id::text AS driver_id, a.milestone_value::int AS milestone_value,
              bool_or(a.achieved_flag) AS achieved_flag,
              min(a.achieved_date::date) FILTER (WHERE a.achieved_flag) AS achieved_date
         FROM ${this.achieved} a
-       WHERE a.driver_id::text IN (SELECT driver_id FROM ${ROWS_TABLE} WHERE driver_id IS NOT NULL)
+       WHERE a.driver_id::text IN (SELECT driver_id FROM ${ROWS_TABLE} WHERE driver_id IS NOT NULL)${only ? ` AND (${only} IS NULL OR a.driver_id::text = ANY (${only}))` : ""}
        GROUP BY 1, 2)`;
   }
 
   /** Lead dates under which the claims view holds each (driver, milestone) of the analysed rows. */
-  #claimsCte(): string {
+  #claimsCte(only?: string): string {
     return `claims AS (
       SELECT c.driver_id::text AS driver_id, c.milestone_value::int AS milestone_value,
              array_agg(DISTINCT c.lead_date::date) AS lead_dates
         FROM ${this.claims} c
-       WHERE c.driver_id::text IN (SELECT driver_id FROM ${ROWS_TABLE} WHERE driver_id IS NOT NULL)
+       WHERE c.driver_id::text IN (SELECT driver_id FROM ${ROWS_TABLE} WHERE driver_id IS NOT NULL)${only ? ` AND (${only} IS NULL OR c.driver_id::text = ANY (${only}))` : ""}
        GROUP BY 1, 2)`;
   }
 
@@ -169,7 +173,8 @@ export class RunQueries {
     return `WITH ${this.#achievedCte()}, ${this.#claimsCte()}
             UPDATE ${ROWS_TABLE} r
                SET achieved_flag = a.achieved_flag, achieved_date = a.achieved_date,
-                   claim_exists = COALESCE(r.lead_date = ANY(c.lead_dates), false)
+                   claim_exists = COALESCE(r.lead_date = ANY(c.lead_dates), false),
+                   claim_lead_dates = c.lead_dates
               FROM ${ROWS_TABLE} r2
               LEFT JOIN achieved a ON a.driver_id = r2.driver_id AND a.milestone_value = r2.milestone_value
               LEFT JOIN claims c ON c.driver_id = r2.driver_id AND c.milestone_value = r2.milestone_value
@@ -193,10 +198,22 @@ export class RunQueries {
    * Every analysed row with its first look, its second look on the data as it is now (after the refresh,
    * or the same data when none ran) and the facts that explain a claim still missing. Run on every path,
    * so a diagnosis always reads real facts (docs/contract.md §9.1). One statement, read through a cursor.
+   *
+   * The claims and canonical achieved views are read again only for `reread` (§10.3: each view is read once
+   * when no refresh ran): `none`, the first look stands for every row; `all`; or the drivers a successful
+   * refresh could have changed, the others keeping their first look.
    */
-  finalRows(): string {
+  finalRows(reread: "none" | "all" | readonly string[] = "all"): { text: string; values: unknown[] } {
     const day = parsedTripDay("t.date_file");
-    return `WITH ${this.#achievedCte()}, ${this.#claimsCte()},
+    const only = reread === "none" ? null : reread === "all" ? null : [...reread];
+    // Whether a row's second look comes from this read ($1 holds the drivers re-read; NULL: all of them).
+    const fresh = "($1::text[] IS NULL OR r.driver_id = ANY ($1::text[]))";
+    const second =
+      reread === "none" ? "" : `${this.#achievedCte("$1::text[]")}, ${this.#claimsCte("$1::text[]")},`;
+    const pick = (now: string, before: string) =>
+      reread === "none" ? before : `(CASE WHEN ${fresh} THEN ${now} ELSE ${before} END)`;
+    const leadDates = pick("c.lead_dates", "r.claim_lead_dates");
+    const text = `WITH ${second}
       pc AS (
         SELECT p.driver_id::text AS driver_id, p.milestone_trips::int AS milestone_value,
                p.lead_date::date AS lead_date, count(*)::int AS n,
@@ -220,18 +237,24 @@ export class RunQueries {
       SELECT ${this.#rowColumns()},
              r.achieved_flag AS before_achieved_flag, ${ymd("r.achieved_date")} AS before_achieved_date,
              r.claim_exists AS before_claim_exists,
-             a.achieved_flag AS after_achieved_flag, ${ymd("a.achieved_date")} AS after_achieved_date,
-             COALESCE(r.lead_date = ANY(c.lead_dates), false) AS after_claim_exists,
-             ${ymd("(SELECT max(x) FROM unnest(c.lead_dates) x WHERE x IS DISTINCT FROM r.lead_date)")} AS other_lead_date,
+             ${pick("a.achieved_flag", "r.achieved_flag")} AS after_achieved_flag,
+             ${ymd(pick("a.achieved_date", "r.achieved_date"))} AS after_achieved_date,
+             COALESCE(r.lead_date = ANY(${leadDates}), false) AS after_claim_exists,
+             ${ymd(`(SELECT max(x) FROM unnest(${leadDates}) x WHERE x IS DISTINCT FROM r.lead_date)`)} AS other_lead_date,
              COALESCE(pc.n, 0) AS payment_calc_rows, ${ymd("pc.achieved_date")} AS payment_calc_achieved_date,
              COALESCE(tr.trips, 0) AS trips_in_window, pc.rule_amounts
         FROM ${ROWS_TABLE} r
-        LEFT JOIN achieved a ON a.driver_id = r.driver_id AND a.milestone_value = r.milestone_value
-        LEFT JOIN claims c ON c.driver_id = r.driver_id AND c.milestone_value = r.milestone_value
+        ${
+          reread === "none"
+            ? ""
+            : `LEFT JOIN achieved a ON a.driver_id = r.driver_id AND a.milestone_value = r.milestone_value
+        LEFT JOIN claims c ON c.driver_id = r.driver_id AND c.milestone_value = r.milestone_value`
+        }
         LEFT JOIN pc ON pc.driver_id = r.driver_id AND pc.milestone_value = r.milestone_value
              AND pc.lead_date = r.lead_date
         LEFT JOIN trips tr ON tr.driver_id = r.driver_id AND tr.lead_date = r.lead_date
        ORDER BY r.ord`;
+    return { text, values: reread === "none" ? [] : [only] };
   }
 
   /**

@@ -61,12 +61,15 @@ export interface StepsContext {
   readonly available: () => number;
   readonly lockTimeoutMs: number;
   readonly statementTimeoutMs: number;
+  /** Steps not to refresh because they are fresh for every analysed row they could change, with how. */
+  readonly fresh?: ReadonlyMap<string, string>;
   /** Told of each result as it happens (log, warnings, phase timing). */
   readonly onResult: (result: RefreshResult, cutByDeadline: boolean) => void;
 }
 
 /**
- * Runs the steps of one stage in order. A step is not attempted when a view it reads was not refreshed
+ * Runs the steps of one stage in order. A step is not attempted when it is fresh (`fresh`: its refresh
+ * would change nothing a run is about, docs/contract.md §10.3), when a view it reads was not refreshed
  * (`skipped`), when the role may not refresh it (`not_permitted`), or when too little time is left
  * (`out_of_time`); otherwise it gets its own lock and statement timeouts, capped by the time left.
  */
@@ -83,7 +86,9 @@ export async function refreshSteps(
     let outcome: RefreshOutcome;
     let duration_ms = 0;
     let cut = false;
-    if (blocker !== null) outcome = { kind: "skipped", because: blocker };
+    const fresh = context.fresh?.get(step.name);
+    if (fresh !== undefined) outcome = { kind: "fresh", how: fresh };
+    else if (blocker !== null) outcome = { kind: "skipped", because: blocker };
     else if (!step.permitted) outcome = { kind: "not_permitted", role: context.role, owner: step.owner };
     else if (available < MIN_REFRESH_MS) {
       outcome = { kind: "out_of_time" };

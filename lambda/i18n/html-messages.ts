@@ -118,7 +118,7 @@ export interface HtmlMessages {
     readonly planned_not_permitted: (owner: string) => string;
   };
   readonly refreshOutcome: Readonly<
-    Record<"ok" | "failed" | "skipped" | "out_of_time" | "not_permitted" | "planned", string>
+    Record<"ok" | "fresh" | "failed" | "skipped" | "out_of_time" | "not_permitted" | "planned", string>
   >;
   readonly parameters: string;
   readonly metrics: string;
@@ -253,6 +253,7 @@ const en: HtmlMessages = {
   },
   refreshOutcome: {
     ok: "ok",
+    fresh: "skipped: fresh",
     failed: "FAILED",
     skipped: "skipped",
     out_of_time: "not started: out of time",
@@ -490,6 +491,7 @@ const es: HtmlMessages = {
   },
   refreshOutcome: {
     ok: "ok",
+    fresh: "omitido: al día",
     failed: "FALLÓ",
     skipped: "omitido",
     out_of_time: "no iniciado: sin tiempo",

@@ -478,6 +478,9 @@ function outcomeWords(outcome: RefreshResult["outcome"], t: HtmlMessages): strin
       return t.outcomeWords.out_of_time;
     case "not_permitted":
       return t.outcomeWords.not_permitted(outcome.role, outcome.owner);
+    case "fresh":
+      // The label already says it is fresh; how it was decided is in the plan's `stale_how`.
+      return "";
   }
 }
 

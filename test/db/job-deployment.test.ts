@@ -114,7 +114,8 @@ for (const state of ["live", "drift"] as DeploymentState[]) {
         processed: s.rows.length,
         gaps_found: truth.windowRows,
         claims_already_exist: s.byVerdict.dryRun.ALREADY_EXISTS ?? 0,
-        claims_should_exist: s.byVerdict.dryRun.WOULD_REFRESH ?? 0,
+        claims_should_exist:
+          (s.byVerdict.dryRun.WOULD_REFRESH ?? 0) + (s.byVerdict.dryRun.STILL_MISSING ?? 0),
         amount_at_risk: s.amountAtRisk,
         refreshed_views: 0,
       });
@@ -162,17 +163,37 @@ for (const state of ["live", "drift"] as DeploymentState[]) {
       }
       const upstream =
         state === "live" ? DEPLOYMENT_MVS.payments : [...DEPLOYMENT_MVS.payments, DEPLOYMENT_MVS.receivable];
-      expect(report.refreshed_views.map((r) => [r.name, r.stage, r.ok])).toEqual([
-        ...upstream.map((name) => [name, "upstream", true]),
-        ...DEPLOYMENT_MVS.downstream.map((name) => [name, "dependent", true]),
+      // Each view of the plan is refreshed exactly when it is stale for an analysed row (§10.3), else
+      // skipped as fresh; drift's receivable MV is stale for the drivers whose claims resolve.
+      const plan = new Map(report.refresh_plan.map((p) => [p.name, p]));
+      expect(report.refreshed_views.map((r) => [r.name, r.stage])).toEqual([
+        ...upstream.map((name) => [name, "upstream"]),
+        ...DEPLOYMENT_MVS.downstream.map((name) => [name, "dependent"]),
       ]);
-      // The claims copy has only a partial unique index: plain; the collection view can be concurrent.
-      expect(report.refreshed_views.filter((r) => r.stage === "dependent").map((r) => r.mode)).toEqual([
-        "plain",
-        "concurrently",
-      ]);
+      for (const r of report.refreshed_views) {
+        expect([r.name, r.outcome.kind]).toEqual([
+          r.name,
+          plan.get(r.name)?.stale === false ? "fresh" : "ok",
+        ]);
+      }
+      if (state === "drift") {
+        expect(plan.get(DEPLOYMENT_MVS.receivable)).toMatchObject({ stale: true });
+        expect(report.refreshed_views.filter((r) => r.stage === "dependent").map((r) => r.ok)).toEqual([
+          true,
+          true,
+        ]);
+        // The claims copy has only a partial unique index: plain, and the advice names the index that would
+        // allow CONCURRENTLY; the collection view can be concurrent.
+        expect(report.refreshed_views.filter((r) => r.stage === "dependent").map((r) => r.mode)).toEqual([
+          "plain",
+          "concurrently",
+        ]);
+        expect(plan.get(DEPLOYMENT_MVS.downstream[0] as string)?.index_advice).toMatch(
+          /^CREATE UNIQUE INDEX ON "ops"\."mv_claims_payment_status_cabinet" \("driver_id", "milestone_value"\): its rows are unique on the columns of mv_claims_payment_status_cabinet_key/,
+        );
+      }
       const log = await refreshLog(db.pool);
-      expect(log).toEqual([...upstream, ...DEPLOYMENT_MVS.downstream]);
+      expect(log).toEqual(report.refreshed_views.filter((r) => r.ok).map((r) => r.name));
       expect(log).not.toContain(DEPLOYMENT_MVS.unrelated);
 
       // What the run resolved reaches the collection team's view (the dependents were refreshed after it).
@@ -187,6 +208,20 @@ for (const state of ["live", "drift"] as DeploymentState[]) {
         .filter((r) => r.verdict === "RESOLVED")
         .map((r) => `${r.driver_id}|${r.milestone_value}|${r.lead_date}`);
       expect(new Set(resolved)).toEqual(new Set(keys));
+    });
+
+    it("a steady second run refreshes nothing, its dry run shows no WOULD_REFRESH, and --force-refresh refreshes all", async () => {
+      const before = (await refreshLog(db.pool)).length;
+      const steady = await job().runReconcile({ asOf: AS_OF });
+      const dry = await job().runReconcile({ asOf: AS_OF, dryRun: true });
+      expect(steady.metrics.refreshed_views).toBe(0);
+      expect(steady.refreshed_views.every((r) => r.outcome.kind === "fresh")).toBe(true);
+      expect((dry.rows ?? []).filter((r) => r.verdict === "WOULD_REFRESH")).toEqual([]);
+      expect((await refreshLog(db.pool)).length).toBe(before);
+      const forced = await job().runReconcile({ asOf: AS_OF, forceRefresh: true });
+      expect(forced.refreshed_views.map((r) => [r.name, r.ok])).toEqual(
+        forced.refresh_plan.map((p) => [p.name, true]),
+      );
     });
 
     it("a dry run with --record-claims says what it would record, as the ground truth, and writes nothing", async () => {
@@ -289,3 +324,84 @@ for (const state of ["live", "drift"] as DeploymentState[]) {
     });
   });
 }
+
+describe("the deployment profile, drift state: a payments view fails while the claims chain resolves", () => {
+  let db: TestDatabase;
+  let s: DeploymentStateTruth;
+
+  beforeAll(async () => {
+    db = await createTestDatabase({ profile: "deployment" });
+    const client = await db.pool.connect();
+    try {
+      const truth = await generateDeployment(client, {
+        seed: SEED,
+        scale: SCALE,
+        asOf: AS_OF,
+        state: "drift",
+      });
+      s = truth.states.drift;
+      await client.query(REFRESH_LOG);
+    } finally {
+      client.release();
+    }
+    return () => db.drop();
+  });
+
+  it("marks REFRESH_FAILED only the rows the payments chain could change; the copies still get the resolved claims", async () => {
+    // Prepare: a late payment (with its ledger version) for the driver of one still-missing row, so the
+    // payments chain is stale for that driver only; an open concurrent refresh blocks its refresh, not readers.
+    const target = s.rows.find(
+      (r) => r.expected.afterRefresh.verdict === "STILL_MISSING",
+    ) as (typeof s.rows)[number];
+    await db.pool.query(
+      `INSERT INTO public.yango_payments_raw (id, driver_name, milestone, amount, paid_at)
+       SELECT 990001, d.full_name, $2, 35, '2026-11-23 10:00' FROM public.drivers d WHERE d.driver_id = $1`,
+      [target.driver_id, target.milestone_value],
+    );
+    await db.pool.query(
+      "INSERT INTO public.yango_payments_ledger (payment_id, version, status, recorded_at) VALUES (990001, 1, 'paid', '2026-11-23 10:00')",
+    );
+    const blocker = await db.pool.connect();
+    let report: Report;
+    try {
+      await blocker.query("BEGIN");
+      await blocker.query("REFRESH MATERIALIZED VIEW CONCURRENTLY ops.mv_yango_payments_raw");
+      // Act
+      report = await new ReconcileCabinetClaims14d(db.pool, {
+        timeZone: "America/Lima",
+        refreshLockTimeoutMs: 300,
+      }).runReconcile({ asOf: AS_OF });
+    } finally {
+      await blocker.query("ROLLBACK");
+      blocker.release();
+    }
+    // Assess: the payments chain failed (raw) or was skipped behind it; the receivable MV and both copies
+    // were refreshed.
+    expect(report.refreshed_views.map((r) => [r.name, r.outcome.kind])).toEqual([
+      [DEPLOYMENT_MVS.payments[0], "failed"],
+      [DEPLOYMENT_MVS.payments[1], "skipped"],
+      [DEPLOYMENT_MVS.payments[2], "skipped"],
+      [DEPLOYMENT_MVS.receivable, "ok"],
+      ...DEPLOYMENT_MVS.downstream.map((name) => [name, "ok"]),
+    ]);
+    const failedRows = (report.rows ?? []).filter((r) => r.diagnosis === "REFRESH_FAILED");
+    expect(failedRows.length).toBeGreaterThan(0);
+    expect(new Set(failedRows.map((r) => r.driver_id))).toEqual(new Set([target.driver_id]));
+    // Every other row is decided as the ground truth says.
+    const others = (report.rows ?? []).filter((r) => r.diagnosis !== "REFRESH_FAILED");
+    expect(others.map((r) => [r.ord, r.verdict, r.diagnosis])).toEqual(
+      s.rows
+        .filter((t) => others.some((r) => r.ord === t.ord))
+        .map((t) => [t.ord, t.expected.afterRefresh.verdict, t.expected.afterRefresh.diagnosis]),
+    );
+    expect(report.metrics.resolved_after_refresh).toBe(s.byVerdict.afterRefresh.RESOLVED);
+    const keys = s.resolvedKeys.map((k) => `${k.driver_id}|${k.milestone_value}|${k.lead_date}`);
+    const { rows: collected } = await db.pool.query<{ key: string }>(
+      `SELECT driver_id || '|' || milestone_value || '|' || to_char(lead_date, 'YYYY-MM-DD') AS key
+         FROM ops.mv_yango_cabinet_claims_for_collection
+        WHERE driver_id || '|' || milestone_value || '|' || to_char(lead_date, 'YYYY-MM-DD') = ANY($1)`,
+      [keys],
+    );
+    expect(collected.map((r) => r.key).sort()).toEqual([...keys].sort());
+  });
+});

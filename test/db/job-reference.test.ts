@@ -102,7 +102,9 @@ describe("the job against the reference schema and its planted ground truth", ()
     const before = await mvState(db.pool);
     const report = await job().runReconcile({ asOf: AS_OF, dryRun: true, limit: 100_000 });
     expect(fromReport(report)).toEqual(fromTruth(truth, "dryRun"));
-    expect(report.metrics.claims_should_exist).toBe(truth.byVerdict.dryRun.WOULD_REFRESH);
+    expect(report.metrics.claims_should_exist).toBe(
+      (truth.byVerdict.dryRun.WOULD_REFRESH ?? 0) + (truth.byVerdict.dryRun.STILL_MISSING ?? 0),
+    );
     expect(report.metrics.gaps_found).toBe(truth.windowRows.length);
     expect(await mvState(db.pool)).toEqual(before);
   });
@@ -147,6 +149,32 @@ describe("the job against the reference schema and its planted ground truth", ()
       (r) => r.claim_status_after_refresh === "MISSING" && r.expected.afterRefresh === "STILL_MISSING",
     );
     expect(second.metrics.still_missing).toBe(missingAndStill.length);
+  });
+
+  it("a steady next run refreshes nothing (fresh, with how in the report), and --force-refresh refreshes the plan", async () => {
+    // Prepare: the real run above left every view fresh.
+    // Act
+    const steady = await job().runReconcile({ asOf: AS_OF, limit: 100_000 });
+    const dry = await job().runReconcile({ asOf: AS_OF, limit: 100_000, dryRun: true });
+    const forced = await job().runReconcile({ asOf: AS_OF, limit: 100_000, forceRefresh: true });
+    // Assess
+    expect(steady.metrics.refreshed_views).toBe(0);
+    expect(steady.refreshed_views.map((r) => [r.name, r.outcome.kind])).toEqual([
+      ["ops.mv_cabinet_claims_base", "fresh"],
+      ["ops.mv_claims_payment_status_cabinet", "fresh"],
+      ["ops.mv_yango_cabinet_claims_for_collection", "fresh"],
+    ]);
+    expect(steady.refresh_plan.map((p) => p.stale)).toEqual([false, false, false]);
+    expect(steady.refresh_plan[1]?.stale_how).toMatch(
+      /^definition compared with its rows, \d+ analysed driver\(s\)$/,
+    );
+    expect((dry.rows ?? []).filter((r) => r.verdict === "WOULD_REFRESH")).toEqual([]);
+    expect(fromReport(dry)).toEqual(fromReport(steady));
+    expect(forced.refreshed_views.map((r) => [r.name, r.ok])).toEqual([
+      ["ops.mv_cabinet_claims_base", true],
+      ["ops.mv_claims_payment_status_cabinet", true],
+      ["ops.mv_yango_cabinet_claims_for_collection", true],
+    ]);
   });
 
   it("--record-claims writes the proven claims into this profile's ledger (text key and status, smallint milestone), once", async () => {

@@ -128,7 +128,8 @@ describe("a role that may not refresh (no ownership, no MAINTAIN)", () => {
     expect(report.refreshed_views.map((r) => [r.name, r.stage, r.outcome.kind])).toEqual([
       ["toy.mv_lower", "upstream", "not_permitted"],
       ["toy.mv_upper", "upstream", "skipped"],
-      ["toy.mv_for_collection", "dependent", "skipped"],
+      // Nothing changed beneath the claims view, and the copy holds what it shows: fresh (§10.3).
+      ["toy.mv_for_collection", "dependent", "fresh"],
     ]);
     expect(report.refreshed_views[0]?.error).toMatch(
       new RegExp(
@@ -141,9 +142,12 @@ describe("a role that may not refresh (no ownership, no MAINTAIN)", () => {
     expect(stale?.detail).toMatch(
       /^refresh of toy\.mv_lower failed: not permitted: .*; on the data as it is: CLAIMS_VIEW_MISSING \(achieved 2026-11-02\)$/,
     );
-    expect(byDriver(report).get("other-lead")?.detail).toMatch(
-      /; on the data as it is: CLAIM_ON_OTHER_LEAD_DATE \(2026-10-20\)$/,
-    );
+    // The refused view is stale for driver "stale" alone: the other rows keep their diagnosis (§10.3).
+    expect(pick(byDriver(report).get("other-lead"))).toEqual([
+      "STILL_MISSING",
+      "CLAIM_ON_OTHER_LEAD_DATE",
+      "claim exists under lead_date 2026-10-20, gap row has 2026-11-01",
+    ]);
     expect(
       report.warnings.some((w) => w.startsWith("refresh of toy.mv_lower (upstream) failed: not permitted")),
     ).toBe(true);

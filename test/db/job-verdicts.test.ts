@@ -90,27 +90,33 @@ describe("refresh decisions", () => {
   it("changes nothing in dry-run and says what it would refresh", async () => {
     const before = await db().pool.query("SELECT count(*)::int AS n FROM toy.mv_upper");
     const report = await job().runReconcile({ asOf: AS_OF, dryRun: true });
-    // WOULD_REFRESH carries the diagnosis of the data as it is (docs/contract.md §9.1).
+    // WOULD_REFRESH carries the diagnosis of the data as it is (docs/contract.md §9.1), and only for the
+    // rows a stale view can change (§10.3): the views are stale for driver "stale" alone.
     expect(pick(byDriver(report).get("stale"))).toEqual({
       verdict: "WOULD_REFRESH",
       reason: "CLAIMS_VIEW_MISSING",
     });
     expect(pick(byDriver(report).get("day13"))).toEqual({
-      verdict: "WOULD_REFRESH",
+      verdict: "STILL_MISSING",
       reason: "CLAIMS_VIEW_MISSING",
     });
     expect(pick(byDriver(report).get("other-lead"))).toEqual({
-      verdict: "WOULD_REFRESH",
+      verdict: "STILL_MISSING",
       reason: "CLAIM_ON_OTHER_LEAD_DATE",
     });
     expect(pick(byDriver(report).get("few-trips"))).toEqual({
-      verdict: "WOULD_REFRESH",
+      verdict: "STILL_MISSING",
       reason: "TRIPS_OUTSIDE_WINDOW",
     });
+    expect(report.refresh_plan.map((s) => [s.name, s.stale, s.stale_drivers])).toEqual([
+      ["toy.mv_lower", true, 1],
+      ["toy.mv_upper", true, 1],
+      ["toy.mv_for_collection", "unknown", null],
+    ]);
     expect(report.metrics).toMatchObject({
       claims_should_exist: 6,
       refreshed_views: 0,
-      still_missing: 0,
+      still_missing: 5,
       resolved_after_refresh: 0,
       amount_at_risk: "200.00",
     });
@@ -158,8 +164,14 @@ describe("refresh decisions", () => {
       expect(report.refreshed_views.map((r) => [r.name, r.ok, r.error?.slice(0, 30)])).toEqual([
         ["toy.mv_lower", false, "canceling statement due to loc"],
         ["toy.mv_upper", false, "skipped: toy.mv_lower was not "],
-        ["toy.mv_for_collection", false, "skipped: toy.mv_lower was not "],
+        // The copy equals the claims view for every analysed driver: fresh, whatever failed upstream.
+        ["toy.mv_for_collection", false, "skipped: fresh (definition com"],
       ]);
+      // The lower view's check waited on the blocker's lock: undecided, so refreshed as before.
+      expect(report.refresh_plan[0]).toMatchObject({ stale: "unknown" });
+      expect(report.refresh_plan[0]?.stale_how).toMatch(
+        /^check failed: canceling statement due to lock timeout/,
+      );
       expect(report.refreshed_views[0]?.outcome).toMatchObject({ kind: "failed", sqlstate: "55P03" });
       // Loud: the failure is a warning of the report (the CLI prints warnings on stderr).
       expect(

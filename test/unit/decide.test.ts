@@ -24,7 +24,7 @@ const diag = (over: Partial<DiagnosisFacts> = {}): DiagnosisFacts => ({
   trips_in_window: 7,
   ...over,
 });
-const real = { dryRun: false, refreshed: true, refreshable: true, failedRefresh: null };
+const real = { dryRun: false, refreshed: true, changeable: "all", failedRefresh: [] } as const;
 
 describe("look: canonical conditions", () => {
   it("counts an achievement on day 13 of the window and not on day 14", () => {
@@ -72,7 +72,7 @@ describe("look: canonical conditions", () => {
 });
 
 describe("decide: verdicts", () => {
-  const dry = { dryRun: true, refreshed: false, refreshable: true, failedRefresh: null };
+  const dry = { dryRun: true, refreshed: false, changeable: "all", failedRefresh: [] } as const;
 
   it("is WOULD_REFRESH in dry-run when conditions hold and the claim is absent, with the diagnosis as it is", () => {
     const d = decide(row(), facts(), facts(), diag({ other_lead_date: "2026-10-20" }), dry);
@@ -85,10 +85,11 @@ describe("decide: verdicts", () => {
     });
   });
 
-  it("is STILL_MISSING, dry run or not, when no planned view feeds the claims or achieved view", () => {
+  it("is STILL_MISSING, dry run or not, when no stale planned view can change the row's driver", () => {
     for (const context of [
-      { ...dry, refreshable: false },
-      { ...real, refreshed: false, refreshable: false },
+      { ...dry, changeable: new Set<string>() },
+      { ...dry, changeable: new Set(["another-driver"]) },
+      { ...real, refreshed: false, changeable: new Set<string>() },
     ]) {
       const d = decide(row(), facts(), facts(), diag({ payment_calc_rows: 0 }), context);
       expect(d).toMatchObject({ verdict: "STILL_MISSING", diagnosis: "NO_PAYMENT_CALCULATION" });
@@ -98,7 +99,10 @@ describe("decide: verdicts", () => {
   it("blames a failed refresh and still says what the data shows", () => {
     const d = decide(row(), facts(), facts(), diag({ other_lead_date: "2026-11-09" }), {
       ...real,
-      failedRefresh: { name: "ops.mv_x", error: "canceling statement due to lock timeout" },
+      failedRefresh: [
+        { name: "ops.mv_other", error: "boom", drivers: new Set(["another-driver"]) },
+        { name: "ops.mv_x", error: "canceling statement due to lock timeout", drivers: "all" },
+      ],
     });
     expect(d).toMatchObject({ verdict: "STILL_MISSING", diagnosis: "REFRESH_FAILED" });
     expect(d.detail).toBe(
@@ -110,6 +114,14 @@ describe("decide: verdicts", () => {
       view: "ops.mv_x",
       data: { code: "CLAIM_ON_OTHER_LEAD_DATE", other_lead_date: "2026-11-09" },
     });
+  });
+
+  it("keeps the diagnosis of a row no failed view could have changed", () => {
+    const d = decide(row(), facts(), facts(), diag({ other_lead_date: "2026-11-09" }), {
+      ...real,
+      failedRefresh: [{ name: "ops.mv_payments", error: "boom", drivers: new Set(["another-driver"]) }],
+    });
+    expect(d).toMatchObject({ verdict: "STILL_MISSING", diagnosis: "CLAIM_ON_OTHER_LEAD_DATE" });
   });
 
   it("is RESOLVED when the claim appears after the refresh", () => {

@@ -372,7 +372,8 @@ describe("deployment ground truth", () => {
           distinct.set(`${r.driver_id}|${r.milestone_value}|${r.lead_date}`, Number(r.expected_amount));
       expect(Number(s.amountStillMissing)).toBe([...distinct.values()].reduce((a, b) => a + b, 0));
       for (const r of s.rows) {
-        if (r.expected.dryRun.verdict === "WOULD_REFRESH") expect(r.expected.dryRun.diagnosis).not.toBeNull();
+        if (r.expected.dryRun.verdict === "WOULD_REFRESH" || r.expected.dryRun.verdict === "STILL_MISSING")
+          expect(r.expected.dryRun.diagnosis).not.toBeNull();
         else expect(r.expected.dryRun.diagnosis).toBeNull();
       }
     }

@@ -2,7 +2,16 @@
 import { describe, expect, it } from "vitest";
 import { ClaimKeys } from "../../lambda/core/claim-keys.js";
 import { MetricsAccumulator } from "../../lambda/core/metrics.js";
-import { failedUpstream, isRefreshable, upstreamDecision } from "../../lambda/core/refresh-plan.js";
+import {
+  changeableScope,
+  failedRefreshes,
+  failedUpstream,
+  isRefreshable,
+  rereadScope,
+  type StaleCheck,
+  settleStaleness,
+  upstreamDecision,
+} from "../../lambda/core/refresh-plan.js";
 import { statusCounts } from "../../lambda/core/report-columns.js";
 import { RowDecider } from "../../lambda/core/row-decider.js";
 import {
@@ -26,6 +35,12 @@ const step = (name: string, over: Partial<RefreshStep> = {}): RefreshStep => ({
   feeds_claims: true,
   permitted: true,
   owner: "owner",
+  driver_column: true,
+  covered_by: [],
+  stale: "unknown",
+  stale_how: "not checked",
+  stale_drivers: null,
+  index_advice: null,
   ...over,
 });
 
@@ -158,7 +173,7 @@ describe("money once per claim key", () => {
 
   it("counts both rows and the money once, in every amount metric", () => {
     const decider = new RowDecider(
-      { dryRun: true, refreshed: false, refreshable: true, failedRefresh: null },
+      { dryRun: true, refreshed: false, changeable: "all", failedRefresh: [] },
       ["CLAIM_NOT_GENERATED"],
       "2026-11-24",
     );
@@ -202,7 +217,7 @@ describe("money once per claim key", () => {
 
   it("counts the claimed gap rows the deployment warning needs", () => {
     const decider = new RowDecider(
-      { dryRun: false, refreshed: false, refreshable: false, failedRefresh: null },
+      { dryRun: false, refreshed: false, changeable: new Set<string>(), failedRefresh: [] },
       ["CLAIM_NOT_GENERATED"],
       "2026-11-24",
     );
@@ -247,5 +262,112 @@ describe("the window's counts and its warning", () => {
     const empty = windowWarning({ byStatus: {}, total: 0, gaps: 0 }, ["MISSING"], window);
     expect(empty).toEqual({ code: "window_empty", asOf: "2026-11-10", daysBack: 21 });
     expect(empty && warningText(empty)).toMatch(/^the gap view has no rows/);
+  });
+});
+
+describe("settleStaleness (§10.3)", () => {
+  const same = (how = "same") => ({ kind: "same", how, inlined: [] }) as const;
+
+  it("keeps a fresh chain fresh, and a view over a stale view it could not inline stale for the same drivers", () => {
+    const plan = [step("ops.lower"), step("ops.upper", { depends_on: ["ops.lower"] })];
+    const fresh = settleStaleness(
+      plan,
+      new Map([
+        ["ops.lower", same()],
+        ["ops.upper", same()],
+      ]),
+    );
+    expect(fresh.steps.map((s) => s.stale)).toEqual([false, false]);
+
+    const stale = settleStaleness(
+      plan,
+      new Map<string, StaleCheck>([
+        ["ops.lower", { kind: "differs", drivers: ["d1"], how: "differs", inlined: [] }],
+        ["ops.upper", same()],
+      ]),
+    );
+    expect(stale.steps.map((s) => [s.stale, s.stale_drivers])).toEqual([
+      [true, 1],
+      [true, 1],
+    ]);
+    expect([...(stale.scopes.get("ops.upper") as Set<string>)]).toEqual(["d1"]);
+    expect(stale.steps[1]?.stale_how).toBe("same; reads ops.lower, stale beneath it");
+  });
+
+  it("narrows a view stale as a whole to what the views covering it are stale for", () => {
+    const plan = [
+      step("ops.raw", { driver_column: false, covered_by: ["ops.enriched"] }),
+      step("ops.enriched", { depends_on: ["ops.raw"] }),
+    ];
+    const settled = settleStaleness(
+      plan,
+      new Map<string, StaleCheck>([
+        ["ops.raw", { kind: "differs", drivers: "all", how: "whole: differs", inlined: [] }],
+        ["ops.enriched", { kind: "differs", drivers: ["d2"], how: "d: differs", inlined: ["ops.raw"] }],
+      ]),
+    );
+    expect([...(settled.scopes.get("ops.raw") as Set<string>)]).toEqual(["d2"]);
+    const none = settleStaleness(
+      plan,
+      new Map<string, StaleCheck>([
+        ["ops.raw", { kind: "differs", drivers: "all", how: "whole: differs", inlined: [] }],
+        ["ops.enriched", { kind: "same", how: "same", inlined: ["ops.raw"] }],
+      ]),
+    );
+    expect(none.steps.map((s) => s.stale)).toEqual([false, false]);
+    expect(none.steps[0]?.stale_how).toMatch(/would change no analysed driver's rows$/);
+  });
+
+  it("leaves an undecided view unknown (refreshed as before) and counts it for every row", () => {
+    const plan = [step("ops.lower"), step("ops.upper", { depends_on: ["ops.lower"] })];
+    const settled = settleStaleness(
+      plan,
+      new Map<string, StaleCheck>([
+        ["ops.lower", { kind: "unknown", how: "check failed: boom" }],
+        ["ops.upper", same()],
+      ]),
+    );
+    expect(settled.steps.map((s) => s.stale)).toEqual(["unknown", "unknown"]);
+    expect(changeableScope(settled.steps, settled.scopes, false)).toBe("all");
+    expect(changeableScope(plan, new Map(), true)).toBe("all");
+  });
+
+  it("marks REFRESH_FAILED only the drivers a failed view could change, and re-reads only what a refresh changed", () => {
+    const plan = [step("ops.payments"), step("ops.claims_mv")];
+    const scopes = new Map([
+      ["ops.payments", new Set(["d1"])],
+      ["ops.claims_mv", new Set(["d2"])],
+    ]);
+    const results: RefreshResult[] = [
+      {
+        name: "ops.payments",
+        stage: "upstream",
+        mode: "plain",
+        duration_ms: 1,
+        ok: false,
+        error: "boom",
+        outcome: { kind: "failed", sqlstate: null, message: "boom" },
+      },
+      {
+        name: "ops.claims_mv",
+        stage: "upstream",
+        mode: "plain",
+        duration_ms: 1,
+        ok: true,
+        error: null,
+        outcome: { kind: "ok" },
+      },
+    ];
+    const failed = failedRefreshes(plan, results, scopes);
+    expect(failed.map((f) => [f.name, [...(f.drivers as Set<string>)]])).toEqual([["ops.payments", ["d1"]]]);
+    expect([...(rereadScope(plan, results, scopes) as Set<string>)]).toEqual(["d2"]);
+    const fresh: RefreshResult = {
+      ...results[1],
+      ok: false,
+      error: "skipped: fresh (x)",
+      outcome: { kind: "fresh", how: "x" },
+    } as RefreshResult;
+    expect(failedRefreshes(plan, [fresh], scopes)).toEqual([]);
+    expect(rereadScope(plan, [fresh], scopes)).toEqual(new Set());
   });
 });
