@@ -197,7 +197,8 @@ describe("credentials and secrets", () => {
     secrets.on(GetSecretValueCommand).resolves(secret(rds(PASSWORD)));
     await setKnobs(db().pool, { refreshSleepMs: 60_000 });
     try {
-      const run = invoke(createHandler({ env: env() }));
+      // Forced: the slow definition would make the staleness check (§10.3) as slow as the refresh it decides.
+      const run = invoke(createHandler({ env: env() }), { asOf: AS_OF, forceRefresh: true });
       const pid = await waitForJobStatement(
         db().pool,
         db().name,
