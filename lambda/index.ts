@@ -1,4 +1,8 @@
-/** The library: one class to run the job, the types of its report, and its named errors. */
+/**
+ * The library: one class to run the job, the types of its report, and its named errors. The package's entry
+ * (`exports` in package.json): `scripts/build-lib.ts` bundles it into `dist/lib/` with its declarations, and
+ * `test/db/library-packed.test.ts` imports it from the packed tarball as a user's project does.
+ */
 export type { ObjectNames, ReconcileOptions } from "./config.js";
 export { DEFAULT_GAP_STATUSES, DEFAULT_OBJECTS } from "./config.js";
 export type * from "./core/types.js";
