@@ -1,12 +1,13 @@
 /**
  * `npm pack` of the checkout, one at a time. Packing runs `prepare`, which rebuilds `dist/cli/` and
  * `dist/lib/` in place: two test files packing at once (the CLI's and the library's, in parallel workers)
- * could tar a bundle the other is half-way through rewriting. A lock directory next to the checkout's
- * temp files serialises them across processes; a lock older than the slowest pack is taken as abandoned.
+ * could tar a bundle the other is half-way through rewriting. A lock directory in the temp folder, one per
+ * checkout, serialises them across processes; a lock whose holder has exited, or older than the slowest
+ * pack, is taken as abandoned.
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -33,14 +34,11 @@ async function withPackLock<T>(work: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
       await mkdir(lock);
+      await writeFile(join(lock, "pid"), String(process.pid));
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const since = await stat(lock).then(
-        (s) => Date.now() - s.mtimeMs,
-        () => 0,
-      );
-      if (since > ABANDONED_MS) await rm(lock, { recursive: true, force: true });
+      if (await abandoned(lock)) await rm(lock, { recursive: true, force: true });
       else await sleep(1000);
     }
   }
@@ -49,4 +47,21 @@ async function withPackLock<T>(work: () => Promise<T>): Promise<T> {
   } finally {
     await rm(lock, { recursive: true, force: true });
   }
+}
+
+/** The lock's holder has exited (a run killed mid-pack), or held it longer than any pack takes. */
+async function abandoned(lock: string): Promise<boolean> {
+  const pid = Number(await readFile(join(lock, "pid"), "utf8").catch(() => ""));
+  if (pid > 0) {
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ESRCH") return true;
+    }
+  }
+  const since = await stat(lock).then(
+    (s) => Date.now() - s.mtimeMs,
+    () => 0,
+  );
+  return since > ABANDONED_MS;
 }
