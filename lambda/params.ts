@@ -24,16 +24,15 @@ const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform(
 const objectName = z.string().min(1).max(200);
 
 /** Configurable object names (docs/contract.md §2); each is `schema.name` or a bare name in `public`. */
-export const ObjectNamesSchema = z.strictObject({
+const ObjectNamesSchema = z.strictObject({
   gapView: objectName.optional(),
   claimsView: objectName.optional(),
   achievedView: objectName.optional(),
   paymentCalcView: objectName.optional(),
   tripsTable: objectName.optional(),
 });
-export type ObjectNameOverrides = z.infer<typeof ObjectNamesSchema>;
 
-export const RunParametersSchema = z.strictObject({
+const RunParametersSchema = z.strictObject({
   daysBack: z.int().min(0).max(3650).default(21),
   limit: z.int().min(1).max(MAX_LIMIT).default(1000),
   onlyGaps: z.boolean().default(false),
@@ -71,13 +70,49 @@ export const RunParametersSchema = z.strictObject({
   lockTimeoutMs: z.int().min(1).max(3_600_000).optional(),
 });
 
-export type RunParametersInput = z.input<typeof RunParametersSchema>;
+/** Object names a run overrides (`objects`); the others keep the instance's or the default. */
+export interface ObjectNameOverrides {
+  gapView?: string;
+  claimsView?: string;
+  achievedView?: string;
+  paymentCalcView?: string;
+  tripsTable?: string;
+}
+
+/**
+ * What a caller passes to `runReconcile`: every field optional (the defaults of docs/contract.md §3), `null`
+ * meaning "not given" where Step Functions may pass one. Written out rather than inferred from the schema so
+ * that the package's type declarations need no zod; the schema must accept exactly this (checked below).
+ */
+export interface RunParametersInput {
+  daysBack?: number;
+  limit?: number;
+  onlyGaps?: boolean;
+  dryRun?: boolean;
+  onlyMilestone?: 1 | 5 | 25 | null;
+  weekStart?: string | null;
+  forceRefresh?: boolean;
+  refreshDependents?: boolean;
+  asOf?: string | null;
+  recordClaims?: boolean;
+  claimsLedger?: string | null;
+  maxRecord?: number;
+  objects?: ObjectNameOverrides;
+  gapStatuses?: string[];
+  lockTimeoutMs?: number;
+}
 export type { RunParameters };
 
-// The schema validates into the core's RunParameters, field for field: a drift is a compile error here.
+// The schema validates from RunParametersInput into the core's RunParameters, field for field: a drift
+// either side is a compile error here. `Required` because two types of optional fields only are assignable
+// to each other whatever their names.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const sameShape: Same<z.output<typeof RunParametersSchema>, RunParameters> = true;
+const sameInput: Same<Required<z.input<typeof RunParametersSchema>>, Required<RunParametersInput>> = true;
+const sameObjects: Same<Required<z.output<typeof ObjectNamesSchema>>, Required<ObjectNameOverrides>> = true;
 void sameShape;
+void sameInput;
+void sameObjects;
 
 const ALIASES: Readonly<Record<string, string>> = {
   days_back: "daysBack",

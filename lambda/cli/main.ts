@@ -359,6 +359,30 @@ Example:
   return root;
 }
 
+/** One option of one command as the program declares it (`run` is the root command). */
+export interface CliOption {
+  readonly command: string;
+  readonly flag: string;
+  readonly env: string | undefined;
+}
+
+/** Every option of every command, in declaration order: what docs/cli.md must name (its test checks). */
+export function cliOptions(): CliOption[] {
+  const options: CliOption[] = [];
+  const walk = (command: Command, path: readonly string[]) => {
+    for (const o of command.options) {
+      options.push({ command: path.join(" ") || "run", flag: o.long ?? o.flags, env: o.envVar });
+    }
+    for (const sub of command.commands) walk(sub, [...path, sub.name()]);
+  };
+  const silent: CliIo = { stdout: () => undefined, stderr: () => undefined };
+  walk(
+    program(silent, () => undefined),
+    [],
+  );
+  return options;
+}
+
 export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
   let chosen: Chosen | undefined;
   try {

@@ -11,6 +11,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmptyDatabase, type EmptyDatabase } from "../support/empty-database.js";
+import { packCheckout } from "../support/pack.js";
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -26,15 +27,11 @@ describe("the packed CLI installed in an empty folder", () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "cli-packed-"));
-    const { stdout } = await run("npm", ["pack", "--silent", "--pack-destination", dir], {
-      cwd: ROOT,
-      maxBuffer: 16 << 20,
-    });
-    const tarball = stdout.trim().split("\n").at(-1) as string;
+    const tarball = await packCheckout(dir);
     const app = join(dir, "app");
     await mkdir(app);
     await writeFile(join(app, "package.json"), JSON.stringify({ name: "app", private: true }));
-    await run("npm", ["install", "--offline", "--no-audit", "--no-fund", join(dir, tarball)], {
+    await run("npm", ["install", "--offline", "--no-audit", "--no-fund", tarball], {
       cwd: app,
       env: cleanEnv(),
     });
