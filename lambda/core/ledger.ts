@@ -38,12 +38,18 @@ export function ledgerKeyOf(
 export interface LedgerRequired {
   readonly leadSourcePk: boolean;
   readonly driverId: boolean;
+  /** The ledger's person key is a `uuid`: a key that is not one is left out, not allowed to fail the write. */
+  readonly uuidPersonKey?: boolean;
 }
+
+/** The canonical text form only: the ledger's keys are compared as their canonical text. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Why one row cannot be recorded (first match wins), or null when it can. */
 export function notRecordable(row: ReportRow, required: LedgerRequired): LedgerWhy | null {
   if (!PROVEN.has(row.verdict)) return "NOT_PROVEN";
   if (ledgerKeyOf(row) === null) return "NO_PERSON_KEY";
+  if (required.uuidPersonKey && !UUID.test(row.person_key as string)) return "INVALID_PERSON_KEY";
   if (row.amount_source !== "rule" || !(Number(row.amount) > 0)) return "NO_RULE_AMOUNT";
   if (row.amount_conflict !== null) return "AMOUNT_CONFLICT";
   if (required.leadSourcePk && (row.lead_source_pk === null || row.lead_source_pk === undefined))

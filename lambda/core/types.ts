@@ -167,6 +167,8 @@ export type LedgerState = "recorded" | "would_record" | "present" | "not_recorde
 export type LedgerWhy =
   | "NOT_PROVEN"
   | "NO_PERSON_KEY"
+  /** The person key cannot be the ledger's type (a `uuid` ledger and a key that is not one). */
+  | "INVALID_PERSON_KEY"
   | "NO_RULE_AMOUNT"
   | "AMOUNT_CONFLICT"
   | "MISSING_VALUE"

@@ -169,7 +169,11 @@ export async function checkLedger(client: pg.ClientBase, configured: string): Pr
     name,
     shown,
     types,
-    required: { leadSourcePk: notNull("lead_source_pk"), driverId: notNull("driver_id") },
+    required: {
+      leadSourcePk: notNull("lead_source_pk"),
+      driverId: notNull("driver_id"),
+      uuidPersonKey: types.person_key === "uuid",
+    },
     notWritable,
     hasReason: columns.has("reason"),
     deletable: facts.deletable === true,

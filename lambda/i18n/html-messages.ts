@@ -325,6 +325,7 @@ const en: HtmlMessages = {
   ledgerWhy: {
     NOT_PROVEN: "not proven",
     NO_PERSON_KEY: "no person_key",
+    INVALID_PERSON_KEY: "person_key is not a uuid, as the ledger's is",
     NO_RULE_AMOUNT: "no rule amount",
     AMOUNT_CONFLICT: "amounts conflict",
     MISSING_VALUE: "a value is missing",
@@ -565,6 +566,7 @@ const es: HtmlMessages = {
   ledgerWhy: {
     NOT_PROVEN: "no probado",
     NO_PERSON_KEY: "sin person_key",
+    INVALID_PERSON_KEY: "person_key no es un uuid, como el del libro",
     NO_RULE_AMOUNT: "sin monto de regla",
     AMOUNT_CONFLICT: "montos en conflicto",
     MISSING_VALUE: "falta un valor",

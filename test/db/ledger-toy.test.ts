@@ -111,6 +111,15 @@ describe("recording proven claims in the claims ledger (toy schema, real ledger 
     expect(await ledgerSnapshot(client())).toEqual(after);
   });
 
+  it("a person key the uuid ledger cannot hold is left out; the other claims are still recorded", async () => {
+    await client().query("UPDATE toy.gap_rows SET person_key = 'P-0042' WHERE driver_id = 'exists'");
+    const report = await job.runReconcile(RUN);
+    const rows = byDriver(report);
+    expect(ledgerOf(rows.get("exists"))).toEqual(["not_recorded", null, "INVALID_PERSON_KEY"]);
+    expect(ledgerOf(rows.get("stale"))).toEqual(["recorded", null, null]);
+    expect(report.ledger).toMatchObject({ outcome: "recorded", to_record: 1, recorded: 1 });
+  });
+
   it("prices by the rule: a rule that pays 0 is INVALID, never money at risk, never recorded", async () => {
     const report = await job.runReconcile({ ...RUN, dryRun: true });
     const zero = byDriver(report).get("zero");
