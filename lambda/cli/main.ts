@@ -1,7 +1,7 @@
 /**
  * The CLI: the original runbook's flags over the same core the Lambda uses, plus `reference load`. The
  * summary (or, with --json, the report) goes to stdout; warnings and errors go to stderr, errors as one
- * line (a stack trace only with --verbose). Exit codes are in `EXIT` and docs/cli.md.
+ * line (a stack trace only with --verbose). Exit codes are in `EXIT` (`command.ts`) and docs/cli.md.
  *
  * This module only declares the commands: the run and the loader are imported when chosen, so that
  * `--help` and a usage error start in a few tens of milliseconds (the bundle splits them into chunks).
@@ -22,34 +22,20 @@ import {
   InputError,
   ReconcileError,
 } from "../errors.js";
-import { DEFAULT_LANG, LANGS, type Lang, parseLang, REPORT_LANG_ENV } from "../i18n/lang.js";
-
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
+import { DEFAULT_LANG, LANGS, parseLang, REPORT_LANG_ENV } from "../i18n/lang.js";
+import {
+  type CliIo,
+  EXIT,
+  type LedgerUndoFlags,
+  NAME,
+  type ReferenceLoadFlags,
+  type RunFlags,
+} from "./command.js";
 
 const defaultIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
 };
-
-export const NAME = "reconcile-cabinet-claims-14d";
-
-/** Exit codes (docs/contract.md §9.6, docs/cli.md). */
-export const EXIT = {
-  /** Completed with no refresh failure, or skipped because another run holds the lock. */
-  ok: 0,
-  /** The run failed (database, contract, source data...). */
-  failed: 1,
-  /** Bad input or configuration: a flag, the URL, the database name, the credentials. */
-  usage: 2,
-  /**
-   * Completed with refresh failures, partial (time budget exhausted), or with proven claims it could not
-   * record (no INSERT, over --max-record, refused): look at the warnings.
-   */
-  attention: 3,
-} as const;
 
 /** Flag of each run parameter, so a validation message names what the operator typed. */
 const FLAG: Readonly<Record<string, string>> = {
@@ -74,63 +60,6 @@ const positive = (flag: string) => (value: string) => {
   if (!/^\d*\.?\d+$/.test(value.trim()) || !(n > 0)) throw new InvalidArgumentError(`${flag} must be > 0`);
   return n;
 };
-
-export interface RunFlags {
-  daysBack: number;
-  limit: number;
-  onlyGaps: boolean;
-  dryRun: boolean;
-  onlyMilestone?: number;
-  weekStart?: string;
-  forceRefresh: boolean;
-  refreshDependents: boolean;
-  asOf?: string;
-  recordClaims: boolean;
-  claimsLedger: string;
-  maxRecord: number;
-  outputJson?: string;
-  outputCsv?: string;
-  outputHtml?: string;
-  lang: Lang;
-  databaseUrl?: string;
-  gapView: string;
-  claimsView: string;
-  achievedView: string;
-  paymentCalcView: string;
-  tripsTable: string;
-  gapStatus: string;
-  timeZone: string;
-  refreshLockTimeout?: number;
-  refreshStatementTimeout?: number;
-  statementTimeout?: number;
-  lockTimeout?: number;
-  json: boolean;
-  quiet: boolean;
-  verbose: boolean;
-}
-
-export interface LedgerUndoFlags {
-  databaseUrl?: string;
-  runId: string;
-  claimsLedger: string;
-  dryRun: boolean;
-  json: boolean;
-  quiet: boolean;
-  verbose: boolean;
-}
-
-export interface ReferenceLoadFlags {
-  databaseUrl?: string;
-  profile: string;
-  seed: number;
-  scale: number;
-  asOf?: string;
-  timeZone: string;
-  force: boolean;
-  json: boolean;
-  quiet: boolean;
-  verbose: boolean;
-}
 
 const databaseUrlOption = () =>
   new Option("--database-url <url>", "PostgreSQL connection string (postgresql://user:pw@host:5432/db)").env(

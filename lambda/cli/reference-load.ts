@@ -6,8 +6,8 @@
  */
 import type pg from "pg";
 import { asReconcileError, ConfigurationError } from "../errors.js";
+import { type CliIo, EXIT, NAME, type ReferenceLoadFlags } from "./command.js";
 import { connectionFromUrl, openPool, probe } from "./connection.js";
-import { type CliIo, EXIT, NAME, type ReferenceLoadFlags } from "./main.js";
 
 export interface LoadedProfile {
   profile: string;

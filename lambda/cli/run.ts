@@ -9,8 +9,8 @@ import type { Report, ReportSink } from "../core/types.js";
 import { parseRunParameters } from "../params.js";
 import { ReconcileCabinetClaims14d, type RunLogger } from "../reconcile.js";
 import { fileSink } from "../report/file-sink.js";
+import { type CliIo, EXIT, type LedgerUndoFlags, NAME, type RunFlags } from "./command.js";
 import { connectionFromUrl, openPool, probe } from "./connection.js";
-import { type CliIo, EXIT, type LedgerUndoFlags, NAME, type RunFlags } from "./main.js";
 import { formatSummary, formatWarnings } from "./summary.js";
 
 /**

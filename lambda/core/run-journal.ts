@@ -2,14 +2,8 @@
  * What a run records about itself as it goes: the duration of each phase, the warnings an operator must
  * read, and whether the time budget cut it short (`partial`). Logs as it records, through the run's logger.
  */
-import type { PhaseTiming, RefreshResult } from "./types.js";
-import {
-  type BudgetCause,
-  budgetWarning,
-  type RunWarning,
-  refreshFailedWarning,
-  warningText,
-} from "./warnings.js";
+import type { BudgetCause, PhaseTiming, RefreshResult, RunWarning } from "./types.js";
+import { budgetWarning, refreshFailedWarning, warningText } from "./warnings.js";
 
 export interface JournalLogger {
   info(message: string, extra?: Record<string, unknown>): void;

@@ -4,7 +4,6 @@
  */
 import type { Aging, BucketTotal } from "./aging.js";
 import type { AppliedTimeouts } from "./time-budget.js";
-import type { RunWarning } from "./warnings.js";
 
 export type Verdict = "INVALID" | "ALREADY_EXISTS" | "RESOLVED" | "STILL_MISSING" | "WOULD_REFRESH";
 export type InvalidReason =
@@ -275,6 +274,85 @@ export interface RefreshResult {
   readonly error: string | null;
   readonly outcome: RefreshOutcome;
 }
+
+/** A refresh outcome that counts as a failure (`isFailure`): the step failed or was refused. */
+export type FailedRefreshOutcome = Extract<RefreshOutcome, { kind: "failed" | "not_permitted" }>;
+
+/** Why the time budget ended the run early: a refresh step it cut, or a read it cancelled. */
+export type BudgetCause =
+  | { readonly kind: "refresh"; readonly view: string; readonly how: "not_started" | "cut_short" }
+  | { readonly kind: "read"; readonly detail: string };
+
+/**
+ * A run-level warning as a value: its `code` and the figures and names it is about. Declared here, beside the
+ * report that carries it, so that the report's types need not import the builders and wordings of
+ * `warnings.ts` (which import the refresh plan, which imports these types).
+ */
+export type RunWarning =
+  /** The window holds no row at all. */
+  | { readonly code: "window_empty"; readonly asOf: string; readonly daysBack: number }
+  /** The window holds rows, but none with a gap status (a silent zero is the worst outcome). */
+  | {
+      readonly code: "no_gap_status";
+      readonly gapStatuses: readonly string[];
+      readonly total: number;
+      readonly byStatus: Readonly<Record<string, number>>;
+    }
+  /** Trip rows whose `date_file` the job cannot read. */
+  | { readonly code: "unreadable_trip_dates"; readonly count: number; readonly example: string | null }
+  /** Trip rows written YYYY-MM-DD, which views that parse only DD-MM-YYYY ignore. */
+  | { readonly code: "iso_trip_dates"; readonly count: number }
+  /** Dry run: views the role may not refresh. */
+  | {
+      readonly code: "refresh_not_permitted";
+      readonly role: string;
+      readonly views: ReadonlyArray<{ readonly name: string; readonly owner: string }>;
+    }
+  /** Rows that look due under a status the job does not treat as a gap. */
+  | { readonly code: "looks_like_gap"; readonly status: string; readonly count: number }
+  /**
+   * `limit` kept only the newest rows of the window. The rows are taken newest lead first, so the ones left
+   * out are the oldest: the most overdue money, which no amount of this run counts.
+   */
+  | { readonly code: "limit_cut"; readonly inWindow: number; readonly limit: number }
+  /** Rows with a gap status whose claim already exists. */
+  | { readonly code: "claimed_gaps"; readonly count: number }
+  | { readonly code: "time_budget_exhausted"; readonly cause: BudgetCause }
+  /** Rows whose gap view `expected_amount` differs from the amount of their rule in force (§10.1). */
+  | { readonly code: "gap_view_priced_otherwise"; readonly count: number }
+  /** Rows whose rule in force pays 0 although the claims view holds their claim: claims nobody owes. */
+  | { readonly code: "zero_rule_claims"; readonly count: number }
+  /** Rows whose partner rules in force disagree on the amount (the highest is counted). */
+  | { readonly code: "amount_conflicts"; readonly count: number }
+  /** Rows whose milestone is NULL or not 1, 5 or 25 and that nothing prices: INVALID, never S/ 0.00 silently. */
+  | { readonly code: "unknown_milestones"; readonly count: number }
+  /** Ledger keys `rejected` or `expired` whose claim the claims view holds: a person decided; they stay. */
+  | {
+      readonly code: "ledger_decided_against";
+      readonly count: number;
+      readonly examples: ReadonlyArray<{
+        readonly person_key: string;
+        readonly lead_date: string;
+        readonly milestone: number;
+        readonly status: string;
+      }>;
+    }
+  /** Proven claims the run could not record (or, in a dry run, would not be allowed to). */
+  | {
+      readonly code: "ledger_blocked";
+      readonly table: string;
+      readonly why: "not_permitted" | "over_max_record" | "write_failed";
+      readonly toRecord: number;
+      readonly detail: string;
+      readonly dryRun: boolean;
+    }
+  /** A refresh that failed or was refused (§9.6). */
+  | {
+      readonly code: "refresh_failed";
+      readonly view: string;
+      readonly stage: RefreshStage;
+      readonly outcome: FailedRefreshOutcome;
+    };
 
 /** A row of the report: the gap view's columns, what the job decided, and how overdue the claim is. */
 export interface ReportRow extends GapRow, Aging {

@@ -5,7 +5,8 @@
  * View names, roles, statuses, codes, numbers and dates are printed as they are; a message PostgreSQL
  * wrote (a failed refresh's) is quoted as it came.
  */
-import { type RunWarning, sayWarning, WARNING_TEXT_EN, type WarningWording } from "../core/warnings.js";
+import type { RunWarning } from "../core/types.js";
+import { sayWarning, WARNING_TEXT_EN, type WarningWording } from "../core/warnings.js";
 import type { Lang } from "./lang.js";
 
 const es: WarningWording = {

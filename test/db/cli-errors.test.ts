@@ -8,7 +8,8 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
-import { EXIT, exitCodeOf, main } from "../../lambda/cli/main.js";
+import { EXIT } from "../../lambda/cli/command.js";
+import { exitCodeOf, main } from "../../lambda/cli/main.js";
 import {
   asReconcileError,
   ConfigurationError,

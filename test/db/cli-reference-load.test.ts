@@ -4,7 +4,8 @@
  * profile) is refused unless --force, the deployment profile loads too, and the job runs on what was loaded.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT, main } from "../../lambda/cli/main.js";
+import { EXIT } from "../../lambda/cli/command.js";
+import { main } from "../../lambda/cli/main.js";
 import { withClient } from "../../reference/with-client.js";
 import { createEmptyDatabase, type EmptyDatabase } from "../support/empty-database.js";
 import { createLoginRole } from "../support/login-role.js";

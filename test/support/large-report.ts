@@ -8,8 +8,15 @@ import { createWriteStream } from "node:fs";
 import { agingOf } from "../../lambda/core/aging.js";
 import { addDays } from "../../lambda/core/dates.js";
 import { amountAtRisk, MetricsAccumulator } from "../../lambda/core/metrics.js";
-import type { DetailFacts, Diagnosis, Report, ReportRow, Verdict } from "../../lambda/core/types.js";
-import { type RunWarning, warningText } from "../../lambda/core/warnings.js";
+import type {
+  DetailFacts,
+  Diagnosis,
+  Report,
+  ReportRow,
+  RunWarning,
+  Verdict,
+} from "../../lambda/core/types.js";
+import { warningText } from "../../lambda/core/warnings.js";
 import type { Lang } from "../../lambda/i18n/lang.js";
 import { htmlSink } from "../../lambda/report/html-sink.js";
 import { sampleHead } from "./report-fixtures.js";

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { MetricsAccumulator } from "../../lambda/core/metrics.js";
-import type { Report } from "../../lambda/core/types.js";
-import { type RunWarning, warningText } from "../../lambda/core/warnings.js";
+import type { Report, RunWarning } from "../../lambda/core/types.js";
+import { warningText } from "../../lambda/core/warnings.js";
 import { DUPLICATE_ROW_CELL, NUMERIC_ROW_CELLS } from "../../lambda/report/html-assets.js";
 import { pageTotals } from "../../lambda/report/html-collect.js";
 import { numericRowCells } from "../../lambda/report/html-render.js";

@@ -5,11 +5,10 @@
 import { describe, expect, it } from "vitest";
 import { formatSummary, formatWarnings } from "../../lambda/cli/summary.js";
 import { RunJournal } from "../../lambda/core/run-journal.js";
-import type { RefreshResult } from "../../lambda/core/types.js";
+import type { RefreshResult, RunWarning } from "../../lambda/core/types.js";
 import {
   claimedGapsWarning,
   looksLikeGapWarnings,
-  type RunWarning,
   refreshFailedWarning,
   refusedRefreshWarning,
   tripDateWarnings,
