@@ -79,8 +79,8 @@ export const DEFAULTS = {
   // the scheduled run's view, and the collect-now alarm (15+ days overdue) could never see anything. 60
   // days back reaches 46 days overdue, well past "collect now", at the cost of a larger gap view read.
   // The limit must hold the whole window (the job's 1,000 would cut it, dropping the oldest, most overdue
-  // rows): 60 days are ~1,500 rows at the reference volume and ~14,700 at 10x, so 20,000 (measured at
-  // 10x: under 10 s a run, bench/RESULTS.md); the WindowCut alarm says when a window outgrows it.
+  // rows): 60 days are ~1,500 rows at the reference volume and ~14,700 at 10x, so 20,000 (a run at 10x
+  // stays far inside the Lambda's timeout: bench/RESULTS.md); the WindowCut alarm says when a window outgrows it.
   scheduleInput: { daysBack: 60, limit: 20_000 },
   scheduleEnabled: true,
   outputPrefix: "reports",

@@ -38,7 +38,7 @@ export interface ReconcileOptions {
   timeZone?: string;
   /** Per-refresh `lock_timeout` (default 10 s): a refresh never waits long behind another session. */
   refreshLockTimeoutMs?: number;
-  /** Per-refresh `statement_timeout` (default 5 min; deployed refreshes took ~35 s). */
+  /** Per-refresh `statement_timeout` (default 5 min: several times a deployed refresh, docs/domain.md). */
   refreshStatementTimeoutMs?: number;
   /** `statement_timeout` for the job's read queries (default 2 min). */
   statementTimeoutMs?: number;

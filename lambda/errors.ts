@@ -160,8 +160,9 @@ export function isAuthenticationError(error: unknown): boolean {
 
 /**
  * Where a failure happened, so that its one line says it: `identify: reading ops.v_gap failed: ...`.
- * `phase` is the run's phase (`connect`, `contract`, `identify`, `verify`, `refresh`, `re-verify`,
- * `report`...), `object` the view, table or server being used, `action` the verb (default `reading`).
+ * `phase` is the run's phase as its journal names it (`connect`, `contract`, `plan`, `identify`, `verify`,
+ * `staleness`, `refresh`, `decide`, `ledger`...), `object` the view, table or server being used, `action`
+ * the verb (default `reading`).
  */
 export interface ErrorContext {
   phase: string;

@@ -23,8 +23,7 @@ export interface LoadedProfile {
 
 /**
  * A profile: the views a database gets and how its data is generated. `reference` is the schema of
- * `sql/reference/`; `deployment` (views built the way the deployment builds them) plugs in here when its
- * migrations are part of the build: until then `load` is undefined and the command says so.
+ * `sql/reference/`; `deployment` the views built the way the deployment builds them (`sql/deployment/`).
  */
 export interface Profile {
   describe: string;
@@ -79,7 +78,7 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
   },
 };
 
-/** Schemas whose objects the loaders own; anything else in the database is someone else's. */
+/** The system's schemas (with `pg_*`): an object outside them was put there by a load or by someone else. */
 const SYSTEM_SCHEMAS = ["pg_catalog", "information_schema"];
 
 /**
@@ -94,7 +93,7 @@ async function inventory(
     "SELECT to_regclass('reference_meta.migrations') IS NOT NULL AS present",
   );
   const loadedBefore = meta.rows[0]?.present === true;
-  // The ledger the migrations keep: which profile loaded this database before.
+  // The record the migrations keep: which profile loaded this database before.
   const applied = loadedBefore
     ? (
         await client.query<{ name: string }>("SELECT name FROM reference_meta.migrations ORDER BY name")
@@ -147,22 +146,13 @@ export async function referenceLoadCommand(
         flags.asOf ??
         (await client.query<{ d: string }>("SELECT to_char(CURRENT_DATE, 'YYYY-MM-DD') AS d")).rows[0]?.d ??
         "";
-      // A failure while loading (no CREATE privilege, a migration changed since it was applied) says where.
-      const loaded = await profile
-        .load(client, { seed: flags.seed, scale: flags.scale, asOf })
-        .catch((error) => {
-          throw asReconcileError(error, {
-            phase: "reference load",
-            action: `loading the ${flags.profile} profile into`,
-            object: connection.target,
-          });
-        });
+      const loaded = await profile.load(client, { seed: flags.seed, scale: flags.scale, asOf });
       if (flags.json) io.stdout(`${JSON.stringify({ target: connection.target, ...loaded }, null, 2)}\n`);
       else if (!flags.quiet) io.stdout(formatLoaded(connection.target, loaded));
       return EXIT.ok;
     } catch (error) {
-      // A failure while loading (no privilege on a schema, a migration changed since it was applied) says
-      // where; the refusal above is already in the job's words and passes through.
+      // A failure while loading (no CREATE privilege, a migration changed since it was applied) says where;
+      // the refusals above are already in the job's words and pass through.
       throw asReconcileError(error, {
         phase: "reference load",
         action: `loading the ${flags.profile} profile into`,

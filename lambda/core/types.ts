@@ -420,7 +420,7 @@ export interface PhaseTiming {
   readonly duration_ms: number;
 }
 
-/** Everything in the report except the rows; known before (`head`) and after (`tail`) the rows stream. */
+/** What the report says before any row is decided: the sinks' `start` receives it, then the rows. */
 export interface ReportHead {
   run_id: string;
   as_of: string | null;
@@ -437,7 +437,10 @@ export interface Report extends ReportHead {
   metrics: Metrics;
   /** Rows in the window per `claim_status` (before `limit`), so a status filter matching nothing shows. */
   gap_status_counts: Record<string, number>;
-  /** Each refresh attempted, upstream then dependents, in dependency order (empty in dry-run...). */
+  /**
+   * Each step of the refresh that ran, upstream then dependents, in dependency order, with its outcome
+   * (refreshed, fresh, failed, skipped...); empty when none ran (`refresh_skipped` says why).
+   */
   refreshed_views: RefreshResult[];
   /** The materialized views of both stages, in refresh order, with the mode each would use. */
   refresh_plan: RefreshStep[];
@@ -445,9 +448,9 @@ export interface Report extends ReportHead {
   refresh_skipped: string | null;
   /** The claims ledger step (§10.2); null when `recordClaims` is off. */
   ledger: LedgerSummary | null;
-  /** Count and amount per diagnosis / invalid reason, for the summary. */
   /** Money at risk per overdue bucket (every bucket, in order; rows counted, money once per claim). */
   at_risk_by_bucket: BucketTotal[];
+  /** Count and amount per verdict and its reason (diagnosis or invalid reason), for the summary. */
   breakdown: Array<{ verdict: Verdict; reason: string | null; count: number; amount: string }>;
   /** The warnings in English (what the log said): scripts and alarms read these texts. */
   warnings: string[];

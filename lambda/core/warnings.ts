@@ -1,7 +1,7 @@
 /**
- * The run-level warnings, as typed values built by pure functions of the facts a run gathered: what an
- * operator must not miss in the report, the log and (for the CLI) stderr. Each builder returns null (or an
- * empty list) when there is nothing to say.
+ * The run-level warnings (`RunWarning`, declared beside the report in `types.ts`), built by pure functions
+ * of the facts a run gathered: what an operator must not miss in the report, the log and (for the CLI)
+ * stderr. Each builder returns null (or an empty list) when there is nothing to say.
  *
  * A warning is data (`code` and the figures and names it is about), so that it can be said in more than
  * one language: `warningText` is its one English wording, the one the JSON report's `warnings` and the log
@@ -121,12 +121,15 @@ export function looksLikeGapWarnings(byStatus: ReadonlyMap<string, number>): Run
   return [...byStatus].map(([status, count]) => ({ code: "looks_like_gap", status, count }));
 }
 
-/** Rows with a gap status whose claim the claims view already has: the gap view will keep showing them. */
-/** `inWindow` counts the rows `limit` applies to (the gap rows under `onlyGaps`, else every row). */
+/**
+ * `limit` kept only the newest rows of the window. `inWindow` counts the rows `limit` applies to (the gap
+ * rows under `onlyGaps`, else every row).
+ */
 export function limitWarning(inWindow: number, limit: number): RunWarning | null {
   return inWindow > limit ? { code: "limit_cut", inWindow, limit } : null;
 }
 
+/** Rows with a gap status whose claim the claims view already has: the gap view will keep showing them. */
 export function claimedGapsWarning(count: number): RunWarning | null {
   return count === 0 ? null : { code: "claimed_gaps", count };
 }
@@ -155,6 +158,7 @@ export function decidedAgainstWarning(
   return { code: "ledger_decided_against", count: keys.length, examples: keys.slice(0, 5) };
 }
 
+/** The time budget ended the run early (the report is `partial`). */
 export function budgetWarning(cause: BudgetCause): RunWarning {
   return { code: "time_budget_exhausted", cause };
 }

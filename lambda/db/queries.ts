@@ -263,8 +263,8 @@ export class RunQueries {
    * `YYYY-MM-DD` inside the window of one of that driver's analysed rows (the job counts them; deployed
    * views that parse only `DD-MM-YYYY` do not, so a milestone can be lost before the gap view shows it).
    * The drivers are an array, not an `IN (SELECT ...)`: with a few thousand drivers the planner turns a
-   * semi-join into a scan of every trip row, parsing each date (235 ms for 244k trip rows, growing with the
-   * whole table), where the array becomes one index search per driver (24 ms, growing with their trips).
+   * semi-join into a scan of every trip row, parsing each date (a cost that grows with the whole table), where
+   * the array becomes one index search per driver (growing with their trips; figures in bench/RESULTS.md).
    */
   tripDates(): string {
     return `SELECT count(*) FILTER (WHERE t.day IS NULL)::int AS unparseable,

@@ -40,7 +40,8 @@ const GROUP_ROWS = 100;
 /**
  * A group table of this many rows or more fills its scroll box (80vh at 22 px a row on a 1,100 px screen), so
  * it is laid out only when it nears the screen, at the box's own height (`long`, see the style sheet): the
- * four tables of 100 rows otherwise cost the first layout, the one that shows the headline, some 150 ms.
+ * four tables of 100 rows otherwise double the first layout, the one that shows the headline (figures in
+ * docs/benchmark.md, "The HTML page of 10,000 rows").
  */
 const LONG_GROUP_ROWS = 40;
 
@@ -429,8 +430,8 @@ function* allRows(c: Context, collected: HtmlReportCollector): Generator<string>
   const colgroup = html`<colgroup>!${columns.map((col) => html`<col class="c-${col.key}">`)}</colgroup>`;
   yield html`<section id="all-rows"><h2>${t.allRows}</h2><p class="meta">${t.allRowsIntro}</p>!${capped}<div class="controls" id="row-controls" hidden><label>${t.filter}<input type="search" id="row-filter" placeholder="${t.filterPlaceholder}"></label>!${choices}<span><strong id="row-count">${collected.rows.length}</strong> ${t.shown}</span></div><div class="scroll rows" id="rows" data-total="${collected.total}"><table id="rows-head">!${colgroup}<thead><tr>!${columns.map((col) => html`<th!${col.numeric ? ' class="n" data-type="num"' : ""}>${t.columns[col.key]}</th>`)}</tr></thead></table>`;
   // One table per chunk of rows, each in a box the browser lays out only when it nears the screen
-  // (`content-visibility: auto`): one table of 10,000 rows took seconds to lay out; chunks keep the page
-  // fast. Fixed layout with shared column widths keeps the chunks' columns under the one heading.
+  // (`content-visibility: auto`): one table of every row is laid out at once, in seconds at 10,000 rows;
+  // chunks keep the page fast. Fixed layout with shared column widths keeps the chunks' columns under the one heading.
   // The rows are the page's bulk (about 95% of its bytes), so each is written lean: no class on a cell
   // (numbers are right-aligned by position, `NUMERIC_ROW_CELLS`) and no `</td>` or `</tr>`, which HTML
   // implies; the parser builds the same table from a third fewer bytes.

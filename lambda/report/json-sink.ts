@@ -13,8 +13,8 @@ export async function write(out: Writable, chunk: string): Promise<void> {
 }
 
 /**
- * Rows per write. Larger batches bought no measurable speed and raised the peak RSS of a large run (with
- * 1,000 and a 1 MiB file buffer, 100,000 rows peaked 60 MB higher; see bench/RESULTS.md).
+ * Rows per write. Larger batches bought no measurable speed and raised the peak RSS of a large run
+ * (bench/RESULTS.md, "Memory").
  */
 const BATCH = 200;
 
