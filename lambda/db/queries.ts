@@ -81,14 +81,6 @@ export class RunQueries {
   }
 
   /**
-   * One pass over the gap view (the most expensive object the job reads): the window is read once into a
-   * materialized CTE, which gives the count per `claim_status` (not cut by `limit`: `gaps_found` and the
-   * silent-zero guard) and, through a data-modifying CTE, the snapshot of at most `limit` rows in the
-   * deterministic order `lead_date DESC, driver_id, milestone_value` (then the lead's own key and the whole
-   * row, so duplicates from re-uploads still cut the same way). The snapshot is what gets verified twice:
-   * the gap view itself changes when the claims are refreshed.
-   */
-  /**
    * The window's rows per `claim_status`, counted again (nothing snapshotted): after a run recorded claims,
    * the runbook's first validation query, automated (`gaps_after`).
    */
@@ -104,6 +96,14 @@ export class RunQueries {
     };
   }
 
+  /**
+   * One pass over the gap view (the most expensive object the job reads): the window is read once into a
+   * materialized CTE, which gives the count per `claim_status` (not cut by `limit`: `gaps_found` and the
+   * silent-zero guard) and, through a data-modifying CTE, the snapshot of at most `limit` rows in the
+   * deterministic order `lead_date DESC, driver_id, milestone_value` (then the lead's own key and the whole
+   * row, so duplicates from re-uploads still cut the same way). The snapshot is what gets verified twice:
+   * the gap view itself changes when the claims are refreshed.
+   */
   identify(f: WindowFilter, onlyGaps: boolean, gapStatuses: readonly string[], limit: number) {
     const opt = (c: OptionalGapColumn, cast: string) =>
       this.optional.includes(c) ? `g.${c}::${cast}` : `NULL::${cast}`;
