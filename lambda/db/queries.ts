@@ -76,7 +76,8 @@ export class RunQueries {
               ord integer PRIMARY KEY, driver_id text, lead_date date, milestone_value integer,
               gap_reason text, claim_status text, person_key text, lead_source_pk text, week_start date,
               trips_14d bigint, expected_amount numeric,
-              achieved_flag boolean, achieved_date date, claim_exists boolean, claim_lead_dates date[]);
+              achieved_flag boolean, achieved_date date, claim_exists boolean, claim_lead_dates date[],
+              claim_rows text[]);
             TRUNCATE ${ROWS_TABLE}`;
   }
 
@@ -158,11 +159,15 @@ export class RunQueries {
        GROUP BY 1, 2)`;
   }
 
-  /** Lead dates under which the claims view holds each (driver, milestone) of the analysed rows. */
-  #claimsCte(only?: string): string {
+  /**
+   * Lead dates under which the claims view holds each (driver, milestone) of the analysed rows. `withRows`:
+   * also its whole rows as text, kept by the first look so that a copy of the claims view can be compared
+   * with it later without reading the claims view again (§10.3, `refresh-staleness.ts`).
+   */
+  #claimsCte(only?: string, withRows = false): string {
     return `claims AS (
       SELECT c.driver_id::text AS driver_id, c.milestone_value::int AS milestone_value,
-             array_agg(DISTINCT c.lead_date::date) AS lead_dates
+             array_agg(DISTINCT c.lead_date::date) AS lead_dates${withRows ? ", array_agg(c::text) AS claim_rows" : ""}
         FROM ${this.claims} c
        WHERE c.driver_id::text IN (SELECT driver_id FROM ${ROWS_TABLE} WHERE driver_id IS NOT NULL)${only ? ` AND (${only} IS NULL OR c.driver_id::text = ANY (${only}))` : ""}
        GROUP BY 1, 2)`;
@@ -170,11 +175,11 @@ export class RunQueries {
 
   /** The first look, stored beside each row before anything is refreshed. */
   firstLook(): string {
-    return `WITH ${this.#achievedCte()}, ${this.#claimsCte()}
+    return `WITH ${this.#achievedCte()}, ${this.#claimsCte(undefined, true)}
             UPDATE ${ROWS_TABLE} r
                SET achieved_flag = a.achieved_flag, achieved_date = a.achieved_date,
                    claim_exists = COALESCE(r.lead_date = ANY(c.lead_dates), false),
-                   claim_lead_dates = c.lead_dates
+                   claim_lead_dates = c.lead_dates, claim_rows = c.claim_rows
               FROM ${ROWS_TABLE} r2
               LEFT JOIN achieved a ON a.driver_id = r2.driver_id AND a.milestone_value = r2.milestone_value
               LEFT JOIN claims c ON c.driver_id = r2.driver_id AND c.milestone_value = r2.milestone_value

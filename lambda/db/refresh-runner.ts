@@ -21,6 +21,7 @@ import type { RefreshResult, RefreshStage, RefreshStep } from "../core/types.js"
 import { refusedRefreshWarning } from "../core/warnings.js";
 import { readDependencyGraph, readDependents } from "./catalog.js";
 import type { CheckedContract } from "./contract.js";
+import { quoteQualified } from "./names.js";
 import { refreshSteps } from "./refresh.js";
 import { checkStaleness, uniqueIndexAdvice } from "./refresh-staleness.js";
 import type { SessionFacts } from "./session.js";
@@ -42,6 +43,8 @@ export class RefreshRunner {
   /** Per upstream step: the analysed drivers it is stale for (empty when fresh; none when forced). */
   scopes: ReadonlyMap<string, DriverScope> = new Map();
   #nodes = new Map<string, CatalogNode>();
+  /** The claims view, quoted and qualified (the dependents' first-look comparison). */
+  #claimsView = "";
 
   constructor(
     readonly client: pg.ClientBase,
@@ -54,6 +57,7 @@ export class RefreshRunner {
   /** Both stages of the plan, from the catalog: what the three views read, and what reads the claims view. */
   async readPlan(contract: CheckedContract): Promise<void> {
     const { gapView, claimsView, achievedView } = contract.oids;
+    this.#claimsView = quoteQualified(contract.names.claimsView);
     const version = this.server.version;
     const upstream = await readDependencyGraph(this.client, [gapView, claimsView, achievedView], version);
     const downstream = await readDependents(this.client, claimsView, version);
@@ -135,7 +139,13 @@ export class RefreshRunner {
         const how = `the claims view changed beneath it: ${beneath.join(", ")} refreshed`;
         this.#replace(steps.map((step) => ({ ...step, stale: true, stale_how: how, stale_drivers: null })));
       } else {
-        const settled = await this.journal.phase("staleness dependents", () => this.#settle(steps, drivers));
+        // No upstream refresh succeeded: the claims view is as the first look read it, so a copy of it is
+        // compared with those rows instead of reading the claims view again (§10.3). After any refresh, each
+        // dependent's definition is evaluated as before.
+        const firstLook = beneath.length === 0 ? { claimsView: this.#claimsView } : undefined;
+        const settled = await this.journal.phase("staleness dependents", () =>
+          this.#settle(steps, drivers, firstLook),
+        );
         for (const step of settled.steps) if (step.stale === false) fresh.set(step.name, step.stale_how);
       }
     } else {
@@ -149,10 +159,14 @@ export class RefreshRunner {
   }
 
   /** Checks and settles the staleness of one stage's steps, and puts them back into the plan. */
-  async #settle(steps: readonly RefreshStep[], drivers: readonly string[]) {
+  async #settle(
+    steps: readonly RefreshStep[],
+    drivers: readonly string[],
+    firstLook?: { readonly claimsView: string },
+  ) {
     const { checks } = await checkStaleness(
       this.client,
-      { steps, drivers, populated: (name) => this.#nodes.get(name)?.populated ?? true },
+      { steps, drivers, firstLook, populated: (name) => this.#nodes.get(name)?.populated ?? true },
       {
         lockTimeoutMs: this.settings.lockTimeoutMs,
         // A check may use at most half of what is left for refreshing, so that an undecided view (a check

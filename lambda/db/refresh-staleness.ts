@@ -16,6 +16,7 @@ import type { StaleCheck } from "../core/refresh-plan.js";
 import type { RefreshStep } from "../core/types.js";
 import { errorCode, isConnectionError } from "../errors.js";
 import { quoteQualified } from "./names.js";
+import { ROWS_TABLE } from "./queries.js";
 
 export interface CheckTimeouts {
   readonly lockTimeoutMs: number;
@@ -29,6 +30,13 @@ export interface StalenessInput {
   readonly populated: (name: string) => boolean;
   /** The analysed drivers the check is about. */
   readonly drivers: readonly string[];
+  /**
+   * Dependents only, when no upstream refresh ran: the claims view (quoted, qualified) whose rows for the
+   * analysed claims the first look kept (`claim_rows` of the rows table). A copy of it (same columns, reading
+   * it directly) is then compared with those rows instead of evaluating its definition, which would read
+   * the claims view a second time (§10.3: each view read once when no refresh ran).
+   */
+  readonly firstLook?: { readonly claimsView: string };
 }
 
 /** One check's facts, for the report and the benchmark. */
@@ -113,6 +121,14 @@ export async function checkStaleness(
           inlined.push(c.dep);
         });
         const body = ctes.length > 0 ? `WITH ${ctes.join(", ")} SELECT * FROM (${def}) reconcile_q` : def;
+        if (
+          input.firstLook &&
+          ctes.length === 0 &&
+          (await isCopyOf(client, target, input.firstLook.claimsView))
+        ) {
+          const { stale, claims } = await compareWithFirstLook(client, target, input.drivers);
+          return { stale, body, inlined, claims };
+        }
         const stale: string[] | boolean = await compare(
           client,
           target,
@@ -120,13 +136,16 @@ export async function checkStaleness(
           step.driver_column,
           input.drivers,
         );
-        return { stale, body, inlined };
+        return { stale, body, inlined, claims: null };
       });
       const scope = step.driver_column
         ? `${input.drivers.length} analysed driver(s)`
         : "whole (no driver_id column)";
       const over = check.inlined.length > 0 ? `, over the refreshed ${check.inlined.join(", ")}` : "";
-      const base = `definition compared with its rows, ${scope}${over}`;
+      const base =
+        check.claims === null
+          ? `definition compared with its rows, ${scope}${over}`
+          : `copy of the claims view: its rows compared with the claims view's as the first look read them (no upstream refresh ran, claims view not read again), ${check.claims} analysed driver-milestone pair(s) of ${input.drivers.length} analysed driver(s)`;
       if (check.stale === false || (Array.isArray(check.stale) && check.stale.length === 0))
         checks.set(step.name, { kind: "same", how: base, inlined: check.inlined });
       else {
@@ -184,6 +203,71 @@ async function compare(
             OR EXISTS (SELECT * FROM ${target} EXCEPT ALL SELECT * FROM (${body}) q) AS differs`,
   );
   return rows[0]?.differs === true;
+}
+
+/**
+ * Whether `target` is a copy of the claims view as the first-look comparison needs: the same columns (names
+ * and types, in order, with `driver_id`, `milestone_value` and `lead_date` among them) and its definition
+ * reads the claims view directly. Anything else keeps the definition check.
+ */
+async function isCopyOf(client: pg.ClientBase, target: string, claimsView: string): Promise<boolean> {
+  const { rows } = await client.query<{ copy: boolean }>(
+    `WITH cols AS (
+       SELECT a.attrelid, pg_catalog.array_agg(a.attname::text ORDER BY a.attnum) AS names,
+              pg_catalog.array_agg(pg_catalog.format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum) AS types
+         FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid IN (pg_catalog.to_regclass($1), pg_catalog.to_regclass($2))
+          AND a.attnum > 0 AND NOT a.attisdropped
+        GROUP BY a.attrelid)
+     SELECT EXISTS (
+              SELECT 1 FROM cols t JOIN cols c ON c.attrelid = pg_catalog.to_regclass($2)
+               WHERE t.attrelid = pg_catalog.to_regclass($1)
+                 AND t.names = c.names AND t.types = c.types
+                 AND ARRAY['driver_id', 'milestone_value', 'lead_date'] <@ t.names)
+        AND EXISTS (
+              SELECT 1 FROM pg_catalog.pg_rewrite rw
+                JOIN pg_catalog.pg_depend d
+                  ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = rw.oid
+               WHERE rw.ev_class = pg_catalog.to_regclass($1) AND d.refobjid = pg_catalog.to_regclass($2)) AS copy`,
+    [target, claimsView],
+  );
+  return rows[0]?.copy === true;
+}
+
+/**
+ * A copy's rows against the claims view's rows the first look kept, for each analysed claim (driver and
+ * milestone of an analysed row), `EXCEPT ALL` both ways on the rows' text: the drivers that differ, and how
+ * many analysed claims were compared. Reads the copy and the session's rows table only.
+ */
+async function compareWithFirstLook(
+  client: pg.ClientBase,
+  target: string,
+  drivers: readonly string[],
+): Promise<{ stale: string[]; claims: number }> {
+  if (drivers.length === 0) return { stale: [], claims: 0 };
+  const { rows } = await client.query<{ driver_id: string | null; claims: number }>(
+    `WITH pairs AS MATERIALIZED (
+            SELECT DISTINCT ON (r.driver_id, r.milestone_value) r.driver_id, r.milestone_value, r.claim_rows
+              FROM ${ROWS_TABLE} r
+             WHERE r.driver_id = ANY ($1::text[]) AND r.milestone_value IS NOT NULL
+             ORDER BY r.driver_id, r.milestone_value),
+          seen AS MATERIALIZED (
+            SELECT p.driver_id, x.row_text FROM pairs p CROSS JOIN LATERAL unnest(p.claim_rows) AS x(row_text)),
+          copy AS MATERIALIZED (
+            SELECT p.driver_id, q::text AS row_text
+              FROM ${target} q
+              JOIN pairs p ON q.driver_id::text = p.driver_id AND q.milestone_value::int = p.milestone_value),
+          differs AS (
+            SELECT DISTINCT x.driver_id
+              FROM ((TABLE seen EXCEPT ALL TABLE copy) UNION ALL (TABLE copy EXCEPT ALL TABLE seen)) x)
+     SELECT d.driver_id, (SELECT count(*)::int FROM pairs) AS claims
+       FROM (SELECT NULL::text AS driver_id UNION ALL SELECT driver_id FROM differs) d`,
+    [drivers],
+  );
+  return {
+    stale: rows.flatMap((r) => (r.driver_id === null ? [] : [r.driver_id])).sort(),
+    claims: rows[0]?.claims ?? 0,
+  };
 }
 
 /**

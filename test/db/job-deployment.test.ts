@@ -216,6 +216,15 @@ for (const state of ["live", "drift"] as DeploymentState[]) {
       const dry = await job().runReconcile({ asOf: AS_OF, dryRun: true });
       expect(steady.metrics.refreshed_views).toBe(0);
       expect(steady.refreshed_views.every((r) => r.outcome.kind === "fresh")).toBe(true);
+      // The claims view's SELECT * copy is decided from the first look's rows (the claims view is not read
+      // again); the collection list, built on the copy, by its own definition as before.
+      const how = new Map(steady.refresh_plan.map((p) => [p.name, p.stale_how]));
+      expect(how.get("ops.mv_claims_payment_status_cabinet")).toMatch(
+        /^copy of the claims view: its rows compared with the claims view's as the first look read them \(no upstream refresh ran, claims view not read again\), [1-9]\d* analysed driver-milestone pair\(s\)/,
+      );
+      expect(how.get("ops.mv_yango_cabinet_claims_for_collection")).toMatch(
+        /^definition compared with its rows/,
+      );
       expect((dry.rows ?? []).filter((r) => r.verdict === "WOULD_REFRESH")).toEqual([]);
       expect((await refreshLog(db.pool)).length).toBe(before);
       const forced = await job().runReconcile({ asOf: AS_OF, forceRefresh: true });

@@ -168,6 +168,9 @@ describe("the job against the reference schema and its planted ground truth", ()
     expect(steady.refresh_plan[1]?.stale_how).toMatch(
       /^definition compared with its rows, \d+ analysed driver\(s\)$/,
     );
+    // The collection list reads the upper view, not the claims view: not a copy of it, so its own
+    // definition is evaluated, as before.
+    expect(steady.refresh_plan[2]?.stale_how).toMatch(/^definition compared with its rows/);
     expect((dry.rows ?? []).filter((r) => r.verdict === "WOULD_REFRESH")).toEqual([]);
     expect(fromReport(dry)).toEqual(fromReport(steady));
     expect(forced.refreshed_views.map((r) => [r.name, r.ok])).toEqual([

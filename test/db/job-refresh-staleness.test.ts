@@ -114,9 +114,64 @@ describe("refresh only what can change an answer (toy schema)", () => {
       ["toy.mv_for_collection", "ok"],
     ]);
     expect(report.refresh_plan[2]).toMatchObject({ stale: true, stale_drivers: 1 });
+    // Decided from the first look's rows of the claims view (no upstream refresh ran).
+    expect(report.refresh_plan[2]?.stale_how).toMatch(
+      /^copy of the claims view: its rows compared with the claims view's as the first look read them \(no upstream refresh ran, claims view not read again\), \d+ analysed driver-milestone pair\(s\) of \d+ analysed driver\(s\): differs for 1$/,
+    );
     expect(await refreshLog(client())).toEqual(["toy.mv_for_collection"]);
     const copy = await db().pool.query("SELECT 1 FROM toy.mv_for_collection WHERE driver_id = 'stale'");
     expect(copy.rowCount).toBe(1);
+  });
+
+  it("a steady run decides the claims view's copy from the first look, without reading the claims view again", async () => {
+    // Prepare: a first run leaves everything fresh; then the claims view may only be read outside a read-only
+    // transaction (every staleness check is one), same columns and rows.
+    await job().runReconcile({ asOf: AS_OF });
+    await db().pool.query(`
+      CREATE FUNCTION toy.not_in_a_check() RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+      BEGIN
+        IF current_setting('transaction_read_only') = 'on' THEN
+          RAISE EXCEPTION 'claims view read by a staleness check';
+        END IF;
+        RETURN true;
+      END $$;
+      CREATE OR REPLACE VIEW toy.v_claims AS SELECT *, false AS paid_flag FROM toy.mv_upper WHERE toy.not_in_a_check();
+      TRUNCATE toy.refresh_log;`);
+    // Act
+    const steady = await job().runReconcile({ asOf: AS_OF });
+    // Assess: the copy is fresh, decided from the first look (a read of the claims view would have failed
+    // the check, making it unknown and refreshed); nothing refreshed, verdicts as before.
+    const copy = steady.refresh_plan.find((s) => s.name === "toy.mv_for_collection");
+    expect(copy).toMatchObject({ stale: false, stale_drivers: null });
+    expect(copy?.stale_how).toBe(
+      "copy of the claims view: its rows compared with the claims view's as the first look read them (no upstream refresh ran, claims view not read again), 9 analysed driver-milestone pair(s) of 9 analysed driver(s)",
+    );
+    expect(outcomes(steady)).toEqual([
+      ["toy.mv_lower", "fresh"],
+      ["toy.mv_upper", "fresh"],
+      ["toy.mv_for_collection", "fresh"],
+    ]);
+    expect(await refreshLog(client())).toEqual([]);
+    expect(pick(byDriver(steady).get("stale"))).toEqual(["ALREADY_EXISTS", null]);
+  });
+
+  it("refreshes a copy that differs from the claims view in a column other than the claim's key", async () => {
+    // Prepare: a first run leaves everything fresh; then the claims view says every claim is paid.
+    await job().runReconcile({ asOf: AS_OF });
+    await db().pool.query(`
+      CREATE OR REPLACE VIEW toy.v_claims AS SELECT *, true AS paid_flag FROM toy.mv_upper;
+      TRUNCATE toy.refresh_log;`);
+    // Act
+    const report = await job().runReconcile({ asOf: AS_OF });
+    // Assess: decided from the first look, stale for the analysed drivers holding a claim, refreshed.
+    const copy = report.refresh_plan.find((s) => s.name === "toy.mv_for_collection");
+    expect(copy?.stale).toBe(true);
+    expect(copy?.stale_how).toMatch(/^copy of the claims view: .* read them .*: differs for \d+$/);
+    expect(await refreshLog(client())).toEqual(["toy.mv_for_collection"]);
+    const paid = await db().pool.query(
+      "SELECT 1 FROM toy.mv_for_collection WHERE driver_id = 'stale' AND paid_flag",
+    );
+    expect(paid.rowCount).toBe(1);
   });
 
   it("a failing payments view marks REFRESH_FAILED only its rows; the claims chain resolves and reaches the copy", async () => {
