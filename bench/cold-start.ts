@@ -143,7 +143,7 @@ export async function measureColdPath(entryFile: string, databaseUrl: string): P
  */
 async function compareBundles(runs: number): Promise<void> {
   const { build } = await import("esbuild");
-  const { handlerBuildOptions } = await import("../infra/bundling.js");
+  const { handlerBuildOptions, outputBytes } = await import("../infra/bundling.js");
   const dir = await mkdtemp(join(tmpdir(), "bench-cold-path-"));
   const variants = [
     { name: "one file, zod rewrite (deployed)", splitting: false, rewrite: true },
@@ -160,9 +160,7 @@ async function compareBundles(runs: number): Promise<void> {
       ...(v.splitting ? { splitting: true, chunkNames: "chunks/[name]-[hash]" } : {}),
       plugins: v.rewrite ? base.plugins : [],
     });
-    const bytes = Object.entries(result.metafile?.outputs ?? {})
-      .filter(([f]) => f.endsWith(".mjs"))
-      .reduce((sum, [, o]) => sum + o.bytes, 0);
+    const bytes = outputBytes(result, ".mjs");
     built.push({ ...v, entry: join(outdir, "index.mjs"), bytes, samples: [] as ColdPathSample[] });
   }
   const server = await startEmbeddedPostgres();

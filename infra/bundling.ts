@@ -13,7 +13,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import type { BuildOptions, Plugin } from "esbuild";
+import type { BuildOptions, Metafile, Plugin } from "esbuild";
 
 /** The handler the function runs (`export const handler` in this file). */
 export const HANDLER_ENTRY = fileURLToPath(new URL("../lambda/aws/handler.ts", import.meta.url));
@@ -30,6 +30,13 @@ export const ESM_REQUIRE_BANNER =
 
 /** `pg` imports `pg-native` only when asked for its native client, which the job never does. */
 export const EXTERNAL_MODULES = ["pg-native"];
+
+/** Bytes of the scripts an esbuild run wrote (its metafile's outputs ending in `extension`). */
+export function outputBytes(result: { metafile?: Metafile | undefined }, extension = ".js"): number {
+  return Object.entries(result.metafile?.outputs ?? {})
+    .filter(([file]) => file.endsWith(extension))
+    .reduce((sum, [, output]) => sum + output.bytes, 0);
+}
 
 /** Syntax target: the oldest runtime the code must run on (Lambda runs 24; tests load it in 20/22). */
 const BUNDLE_TARGET = "node22";

@@ -8,7 +8,14 @@ import type pg from "pg";
 import { type ReconcileOptions, type ResolvedOptions, resolveOptions } from "./config.js";
 import { AmountError } from "./core/amounts.js";
 import { look, needsRefresh } from "./core/decide.js";
-import { decidedAgainst, type LedgerWrite, planLedger, settleLedger } from "./core/ledger.js";
+import {
+  claimedGapsStaying,
+  decidedAgainst,
+  type LedgerWrite,
+  planLedger,
+  refusedWrite,
+  settleLedger,
+} from "./core/ledger.js";
 import { MetricsAccumulator } from "./core/metrics.js";
 import { reportColumns, statusCounts } from "./core/report-columns.js";
 import { RowDecider } from "./core/row-decider.js";
@@ -34,12 +41,12 @@ import {
   type TripDatesRow,
   toFinal,
   toFirstLook,
+  type WindowFilter,
 } from "./db/queries.js";
 import { RefreshRunner } from "./db/refresh-runner.js";
 import * as session from "./db/session.js";
 import {
   asReconcileError,
-  ContractError,
   errorCode,
   InputError,
   isConnectionError,
@@ -137,12 +144,6 @@ export class ReconcileCabinetClaims14d {
       const base = { run_id: runId, table: ledger.shown, dry_run: dryRun };
       const { locked } = await session.takeRunLock(client, options.lockKey, dryRun);
       if (!locked) return { ...base, status: "skipped", deleted: 0, kept: 0, amount: "0.00" };
-      if (!dryRun && !ledger.deletable) {
-        throw new ContractError(
-          `contract: this role has no DELETE privilege on ${ledger.shown}: undo needs it (GRANT DELETE ON ${ledger.shown} TO <role>)`,
-          ledger.shown,
-        );
-      }
       return { ...base, status: "completed", ...(await undoRun(client, ledger, runId, dryRun)) };
     };
     try {
@@ -290,14 +291,13 @@ class Run {
     await this.#journal.phase("identify", async () => {
       await this.reads.cap();
       await client.query(queries.createRowsTable());
-      const filter = { asOf, daysBack: p.daysBack, onlyMilestone: p.onlyMilestone, weekStart: p.weekStart };
-      const sql = queries.identify(filter, p.onlyGaps, statuses, p.limit);
+      const sql = queries.identify(this.#window(asOf), p.onlyGaps, statuses, p.limit);
       const counts = statusCounts(
         (await this.reads.query<StatusCountRow>(sql, queries.shown.gap)).rows,
         statuses,
       );
       this.#statusCounts = counts.byStatus;
-      this.#gapsFound = p.onlyGaps ? counts.gaps : counts.total;
+      this.#gapsFound = this.#inWindow(counts);
       this.#journal.warn(warn.limitWarning(this.#gapsFound, p.limit));
       this.#journal.warn(
         warn.windowWarning(counts, statuses, { asOf, daysBack: p.daysBack, onlyGaps: p.onlyGaps }),
@@ -374,17 +374,22 @@ class Run {
         this.#record(client, queries, ledger, held, runId, asOf),
       );
       // A claimed gap the run records (or, dry, would record) leaves the gap view: only the rest stay for good.
-      const gapStatuses = new Set(this.options.gapStatuses);
-      claimedGaps -= rows.filter(
-        (r) =>
-          r.verdict === "ALREADY_EXISTS" &&
-          gapStatuses.has(r.claim_status ?? "") &&
-          (r.ledger === "recorded" || r.ledger === "would_record"),
-      ).length;
+      claimedGaps = claimedGapsStaying(rows, new Set(this.options.gapStatuses));
       for (const row of rows) await this.#emit(row);
     }
     this.#journal.warn(warn.claimedGapsWarning(claimedGaps));
     for (const w of warn.priceWarnings(decider.prices)) this.#journal.warn(w);
+  }
+
+  /** The window this run counts and analyses (identify, and the count again after recording). */
+  #window(asOf: string): WindowFilter {
+    const p = this.params;
+    return { asOf, daysBack: p.daysBack, onlyMilestone: p.onlyMilestone, weekStart: p.weekStart };
+  }
+
+  /** The rows `gaps_found` counts: the gap rows under `onlyGaps`, else every row of the window. */
+  #inWindow(counts: { total: number; gaps: number }): number {
+    return this.params.onlyGaps ? counts.gaps : counts.total;
   }
 
   async #emit(row: ReportRow): Promise<void> {
@@ -410,17 +415,12 @@ class Run {
     await this.reads.cap();
     const present = await readLedgerStatuses(client, ledger, rows);
     const plan = planLedger(rows, present, ledger.required);
-    let write: LedgerWrite;
-    if (plan.candidates.length === 0 || p.dryRun) {
-      write =
-        ledger.notWritable && plan.candidates.length > 0
-          ? { kind: "not_permitted", why: ledger.notWritable }
-          : { kind: "dry_run" };
-    } else if (ledger.notWritable) {
-      write = { kind: "not_permitted", why: ledger.notWritable };
-    } else if (plan.candidates.length > p.maxRecord) {
-      write = { kind: "over_max_record", max: p.maxRecord };
-    } else {
+    let write: LedgerWrite | null = refusedWrite(plan, {
+      dryRun: p.dryRun,
+      notWritable: ledger.notWritable,
+      maxRecord: p.maxRecord,
+    });
+    if (write === null) {
       try {
         write = { kind: "written", inserted: await insertClaims(client, ledger, plan.candidates, runId) };
       } catch (error) {
@@ -432,12 +432,13 @@ class Run {
     const settled = settleLedger(plan, write);
     let gapsAfter: number | null = null;
     if (settled.recorded > 0) {
-      const filter = { asOf, daysBack: p.daysBack, onlyMilestone: p.onlyMilestone, weekStart: p.weekStart };
-      const counts = statusCounts(
-        (await this.reads.query<StatusCountRow>(queries.countWindow(filter), queries.shown.gap)).rows,
-        this.options.gapStatuses,
+      const sql = queries.countWindow(this.#window(asOf));
+      gapsAfter = this.#inWindow(
+        statusCounts(
+          (await this.reads.query<StatusCountRow>(sql, queries.shown.gap)).rows,
+          this.options.gapStatuses,
+        ),
       );
-      gapsAfter = p.onlyGaps ? counts.gaps : counts.total;
     }
     this.#ledger = {
       table: ledger.shown,
@@ -450,16 +451,7 @@ class Run {
       gaps_after: gapsAfter,
       error: settled.error,
     };
-    if (write.kind === "not_permitted" || write.kind === "over_max_record" || write.kind === "failed") {
-      this.#journal.warn({
-        code: "ledger_blocked",
-        table: ledger.shown,
-        why: write.kind === "failed" ? "write_failed" : write.kind,
-        toRecord: plan.candidates.length,
-        detail: settled.error ?? "",
-        dryRun: p.dryRun,
-      });
-    }
+    this.#journal.warn(warn.ledgerBlockedWarning(this.#ledger, p.dryRun));
     this.#journal.warn(warn.decidedAgainstWarning(decidedAgainst(settled.rows)));
     return settled.rows;
   }

@@ -11,7 +11,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
-import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES } from "../infra/bundling.js";
+import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES, outputBytes } from "../infra/bundling.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const CLI_OUTDIR = join(ROOT, "dist/cli");
@@ -45,9 +45,7 @@ export async function buildCli(outdir: string = CLI_OUTDIR): Promise<number> {
     metafile: true,
     logLevel: "warning",
   });
-  return Object.entries(result.metafile?.outputs ?? {})
-    .filter(([file]) => file.endsWith(".js"))
-    .reduce((sum, [, o]) => sum + o.bytes, 0);
+  return outputBytes(result);
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -15,7 +15,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { build } from "esbuild";
-import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES } from "../infra/bundling.js";
+import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES, outputBytes } from "../infra/bundling.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const LIB_OUTDIR = join(ROOT, "dist/lib");
@@ -45,9 +45,7 @@ async function bundle(): Promise<number> {
     metafile: true,
     logLevel: "warning",
   });
-  return Object.entries(result.metafile?.outputs ?? {})
-    .filter(([file]) => file.endsWith(".js"))
-    .reduce((sum, [, o]) => sum + o.bytes, 0);
+  return outputBytes(result);
 }
 
 async function declarations(): Promise<void> {

@@ -132,48 +132,50 @@ export type LedgerWrite =
   /** Written: the keys the INSERT actually added (a key another writer added meanwhile is not among them). */
   | { readonly kind: "written"; readonly inserted: ReadonlySet<string> };
 
+/** A write the run will not attempt, or `null`: go ahead and write the candidates. */
+export function refusedWrite(
+  plan: LedgerPlan,
+  run: { readonly dryRun: boolean; readonly notWritable: string | null; readonly maxRecord: number },
+): Exclude<LedgerWrite, { kind: "failed" | "written" }> | null {
+  if (plan.candidates.length === 0) return { kind: "dry_run" };
+  // Checked in a dry run too: it says what a real run could not do.
+  if (run.notWritable !== null) return { kind: "not_permitted", why: run.notWritable };
+  if (run.dryRun) return { kind: "dry_run" };
+  if (plan.candidates.length > run.maxRecord) return { kind: "over_max_record", max: run.maxRecord };
+  return null;
+}
+
+/** What each kind of write leaves: the run's outcome, and the reason its candidates carry when refused. */
+const SETTLED: Readonly<Record<LedgerWrite["kind"], { outcome: LedgerOutcome; why: LedgerWhy | null }>> = {
+  dry_run: { outcome: "would_record", why: null },
+  not_permitted: { outcome: "not_permitted", why: "NOT_PERMITTED" },
+  over_max_record: { outcome: "over_max_record", why: "OVER_MAX_RECORD" },
+  failed: { outcome: "write_failed", why: "WRITE_FAILED" },
+  written: { outcome: "recorded", why: null },
+};
+
 /** The final state of every row and the tallies, once the write (or its refusal) is known. */
 export function settleLedger(
   plan: LedgerPlan,
   write: LedgerWrite,
 ): { rows: ReportRow[]; outcome: LedgerOutcome; recorded: number; amount: string; error: string | null } {
+  const inserted = write.kind === "written" ? write.inserted : new Set<string>();
   const amount = new AmountSum();
   let recorded = 0;
-  if (write.kind === "written") {
-    for (const c of plan.candidates) {
-      if (write.inserted.has(c.key)) {
-        recorded += 1;
-        amount.add(c.amount);
-      }
-    }
+  for (const c of plan.candidates) {
+    if (!inserted.has(c.key)) continue;
+    recorded += 1;
+    amount.add(c.amount);
   }
-  const refused: Partial<Record<LedgerWrite["kind"], LedgerWhy>> = {
-    not_permitted: "NOT_PERMITTED",
-    over_max_record: "OVER_MAX_RECORD",
-    failed: "WRITE_FAILED",
-  };
-  const why = refused[write.kind] ?? null;
+  const { outcome, why } = SETTLED[write.kind];
   const rows = plan.rows.map((row): ReportRow => {
     if (row.ledger !== "would_record") return row;
     if (why !== null) return { ...row, ledger: "not_recorded", ledger_why: why };
     if (write.kind !== "written") return row;
-    const key = ledgerKeyOf(row) as string;
     // Not inserted although the ledger lacked it when read: another writer added the key in between.
-    const state: LedgerState = write.inserted.has(key) ? "recorded" : "present";
+    const state: LedgerState = inserted.has(ledgerKeyOf(row) as string) ? "recorded" : "present";
     return { ...row, ledger: state };
   });
-  const outcome: LedgerOutcome =
-    plan.candidates.length === 0
-      ? "nothing_to_record"
-      : write.kind === "dry_run"
-        ? "would_record"
-        : write.kind === "not_permitted"
-          ? "not_permitted"
-          : write.kind === "over_max_record"
-            ? "over_max_record"
-            : write.kind === "failed"
-              ? "write_failed"
-              : "recorded";
   const error =
     write.kind === "not_permitted"
       ? write.why
@@ -182,7 +184,27 @@ export function settleLedger(
         : write.kind === "failed"
           ? write.error
           : null;
-  return { rows, outcome, recorded, amount: amount.toString(), error };
+  return {
+    rows,
+    outcome: plan.candidates.length === 0 ? "nothing_to_record" : outcome,
+    recorded,
+    amount: amount.toString(),
+    error,
+  };
+}
+
+/**
+ * Claimed gap rows that stay in the gap view for good: `ALREADY_EXISTS` under a gap status, less those this
+ * run records (or, dry, would record), which leave it.
+ */
+export function claimedGapsStaying(rows: readonly ReportRow[], gapStatuses: ReadonlySet<string>): number {
+  return rows.filter(
+    (r) =>
+      r.verdict === "ALREADY_EXISTS" &&
+      gapStatuses.has(r.claim_status ?? "") &&
+      r.ledger !== "recorded" &&
+      r.ledger !== "would_record",
+  ).length;
 }
 
 /** Outcomes after which a real run exits 3: it proved claims it could not record. */

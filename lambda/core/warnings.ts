@@ -9,7 +9,7 @@
  * the operator's language for the HTML page and the CLI.
  */
 import { describeOutcome } from "./refresh-plan.js";
-import type { BudgetCause, RefreshResult, RefreshStep, RunWarning } from "./types.js";
+import type { BudgetCause, LedgerSummary, RefreshResult, RefreshStep, RunWarning } from "./types.js";
 
 export type WarningCode = RunWarning["code"];
 export type WarningOf<C extends WarningCode> = Extract<RunWarning, { code: C }>;
@@ -148,6 +148,20 @@ export function priceWarnings(t: {
   if (t.gapViewPricedOtherwise > 0)
     out.push({ code: "gap_view_priced_otherwise", count: t.gapViewPricedOtherwise });
   return out;
+}
+
+/** Proven claims the run could not record (or, in a dry run, a real run could not), from the ledger step. */
+export function ledgerBlockedWarning(ledger: LedgerSummary, dryRun: boolean): RunWarning | null {
+  const { outcome } = ledger;
+  if (outcome !== "not_permitted" && outcome !== "over_max_record" && outcome !== "write_failed") return null;
+  return {
+    code: "ledger_blocked",
+    table: ledger.table,
+    why: outcome,
+    toRecord: ledger.to_record,
+    detail: ledger.error ?? "",
+    dryRun,
+  };
 }
 
 /** Ledger keys a person decided against although the claims view holds the claim (at most 5 named). */

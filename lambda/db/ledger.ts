@@ -307,8 +307,8 @@ export interface UndoResult {
 
 /**
  * Deletes exactly the rows one run recorded and nobody changed since: status still `generated` and `reason`
- * the run's own text, in one transaction (a dry run only counts them). Refused without a `reason` column:
- * then nothing tells the job's rows from anyone else's.
+ * the run's own text, in one transaction (a dry run only counts them). Refused without a `reason` column
+ * (then nothing tells the job's rows from anyone else's) and, unless dry, without DELETE.
  */
 export async function undoRun(
   client: pg.ClientBase,
@@ -321,6 +321,12 @@ export async function undoRun(
       `contract: claims ledger ${ledger.shown} has no column reason: the job cannot tell the rows a run recorded from anyone else's, so it will not delete any`,
       ledger.shown,
       "reason",
+    );
+  }
+  if (!dryRun && !ledger.deletable) {
+    throw new ContractError(
+      `contract: this role has no DELETE privilege on ${ledger.shown}: undo needs it (GRANT DELETE ON ${ledger.shown} TO <role>)`,
+      ledger.shown,
     );
   }
   const table = quoteQualified(ledger.name);
